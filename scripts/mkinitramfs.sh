@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh BUILD BZIMAGE OUT
+#
+# Pack the test initramfs: busybox, /init, luo-selftests and the kernel
+# image(s) the guest kexecs into (/boot/bzImage; LUO_ALT_KERNEL, when set,
+# adds /boot/alt-bzImage for interoperability tests). The guest passes its
+# own initrd (kept by retain_initrd in /sys/firmware/initrd) to the next
+# kernel, so every stage of a chain sees the same files.
+set -euo pipefail
+
+build=$1
+bzimage=$2
+out=$3
+root=$build/initramfs
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,boot,proc,sys,dev,tmp,etc,root}
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 selftests/init.sh "$root/init"
+install -m 0755 "$build/selftests/luo-selftests" "$root/bin/"
+for f in "$build"/tools/*; do
+	[ -x "$f" ] && [ -f "$f" ] && install -m 0755 "$f" "$root/bin/"
+done
+for f in "$build"/bpf/*.bpf.o; do
+	[ -f "$f" ] && install -D -m 0644 "$f" "$root/lib/luo-bpf/$(basename "$f")"
+done
+cp "$bzimage" "$root/boot/bzImage"
+if [ -n "${LUO_ALT_KERNEL:-}" ]; then
+	cp "$LUO_ALT_KERNEL" "$root/boot/alt-bzImage"
+fi
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet -R 0:0) >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "  INITRD  $out ($(($(stat -c %s "$out") / 1024)) KiB)"

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-tests.sh --kernel BZIMAGE --initrd CPIO --logs DIR [--bench] [--verbose] [TEST...]
+#
+# Boot each test in QEMU (TCG), follow it across its kexec stages, and
+# report KTAP lines and a final "N passed, N failed" line. A test passes
+# only if every stage ran, its last stage reported ok, and the serial log
+# shows no panic, oops, BUG, WARNING or lockdep report. The serial log of
+# every test is kept in DIR/<test>.log.
+set -uo pipefail
+
+kernel= initrd= logs= bench=0 verbose=0
+mem_default=${LUO_MEM:-2G}
+stage_timeout=${LUO_STAGE_TIMEOUT:-120}
+names=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--logs) logs=$2; shift ;;
+	--bench) bench=1 ;;
+	--verbose) verbose=1 ;;
+	*) names+=("$1") ;;
+	esac
+	shift
+done
+selftests=$(dirname "$initrd")/selftests/luo-selftests
+mkdir -p "$logs"
+
+# name stages mem kind cmdline desc
+mapfile -t all < <("$selftests" --list)
+
+want() {
+	local n
+	[ ${#names[@]} -eq 0 ] && return 0
+	for n in "${names[@]}"; do
+		[ "$n" = "$1" ] && return 0
+	done
+	return 1
+}
+
+selected=()
+for line in "${all[@]}"; do
+	IFS=$'\t' read -r name stages mem kind extra desc <<<"$line"
+	if [ ${#names[@]} -gt 0 ]; then
+		want "$name" && selected+=("$line")
+	elif [ $bench -eq 1 ] && [ "$kind" = bench ]; then
+		selected+=("$line")
+	elif [ $bench -eq 0 ] && [ "$kind" = test ]; then
+		selected+=("$line")
+	fi
+done
+
+# Kernel log lines that fail a test whatever the test itself said.
+bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:'
+
+echo "TAP version 13"
+echo "1..${#selected[@]}"
+pass=0 fail=0 skip=0 i=0
+for line in "${selected[@]}"; do
+	IFS=$'\t' read -r name stages mem kind extra desc <<<"$line"
+	i=$((i + 1))
+	[ "$mem" = - ] && mem=$mem_default
+	[ "$extra" = - ] && extra=
+	log=$logs/$name.log
+	rm -f "$log"
+	start=$(date +%s.%N)
+	args=(-accel tcg -cpu max -smp 2 -m "$mem" -display none -monitor none
+	      -no-reboot -serial "file:$log" -kernel "$kernel" -initrd "$initrd"
+	      -append "console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
+	if [ $verbose -eq 1 ]; then
+		touch "$log"
+		tail -f "$log" & tailpid=$!
+	fi
+	timeout -k 5 $((stage_timeout * stages)) qemu-system-x86_64 "${args[@]}" >/dev/null 2>"$log.qemu"
+	qrc=$?
+	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+	reason=
+	result=$(grep -a "^luo-result: $name " "$log" | tail -n 1 | awk '{print $3, $4}')
+	if grep -aEq "$bad_re" "$log"; then
+		reason="kernel reported: $(grep -aEm1 "$bad_re" "$log" | cut -c1-120)"
+	elif [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+		reason="timeout after ${secs%.*}s (stage $(grep -a "^luo-stage: $name " "$log" | tail -n 1 | awk '{print $3}'))"
+	elif grep -aq "^luo-result: $name fail" "$log"; then
+		reason="test failed"
+	elif [ -z "$result" ]; then
+		reason="no result (qemu rc $qrc)"
+	else
+		for s in $(seq 1 "$stages"); do
+			grep -aq "^luo-stage: $name $s " "$log" || reason="stage $s never reached"
+		done
+		if [ -z "$reason" ] && [ "$result" != "ok stage=$stages" ] &&
+		   [ "${result%% *}" != skip ]; then
+			reason="unexpected result: $result"
+		fi
+	fi
+
+	# Diagnostics the test printed, and benchmark figures.
+	grep -a '^# ' "$log" | sed 's/^/  /'
+	grep -a '^luo-bench: ' "$log" | sed 's/^luo-bench: /# bench: /'
+	if [ -n "$reason" ]; then
+		echo "not ok $i $name # $reason (log: $log)"
+		fail=$((fail + 1))
+	elif [ "${result%% *}" = skip ]; then
+		echo "ok $i $name # SKIP $(grep -a '^# SKIP' "$log" | head -n 1 | cut -c8-)"
+		skip=$((skip + 1))
+	else
+		echo "ok $i $name # ${secs%.*}s"
+		pass=$((pass + 1))
+	fi
+done
+
+summary="$pass passed, $fail failed"
+[ $skip -gt 0 ] && summary="$summary, $skip skipped"
+echo "$summary"
+[ $fail -eq 0 ]
