@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kexec HandOver (KHO): memory and small blobs that survive a kexec.
+ *
+ * A subsystem preserves folios, page ranges or vmalloc areas before the
+ * kexec, and names a blob ("subtree") describing them. The next kernel keeps
+ * every preserved range away from its allocators during early boot, and the
+ * subsystem then looks its blob up by name and restores the memory.
+ *
+ * Handover format: Documentation/core-api/kho/format.rst (kho-v4).
+ */
+#ifndef _LINUX_KEXEC_HANDOVER_H
+#define _LINUX_KEXEC_HANDOVER_H
+
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+
+struct folio;
+struct kexec_buf;
+struct kimage;
+struct page;
+struct resource;
+
+/**
+ * struct kho_vmalloc - handover descriptor of a preserved vmalloc area
+ * @first:       physical address of the first chunk page (0: none)
+ * @total_pages: number of pages of the area
+ * @flags:       KHO_VMALLOC_* flags of the area
+ * @order:       order of each backing allocation
+ *
+ * Each chunk page holds the physical address of the next chunk page
+ * followed by up to 511 physical addresses of backing pages; a zero entry
+ * ends the list. Embedded as is in handover structures.
+ */
+struct kho_vmalloc {
+	u64 first;
+	u32 total_pages;
+	u16 flags;
+	u16 order;
+} __packed;
+
+#define KHO_VMALLOC_ALLOC	0x0001	/* a VM_ALLOC area */
+#define KHO_VMALLOC_HUGE_VMAP	0x0002	/* mapped with huge pages */
+
+#ifdef CONFIG_KEXEC_HANDOVER
+
+bool kho_is_enabled(void);
+bool is_kho_boot(void);
+
+int kho_preserve_folio(struct folio *folio);
+void kho_unpreserve_folio(struct folio *folio);
+struct folio *kho_restore_folio(phys_addr_t phys);
+
+int kho_preserve_pages(struct page *page, unsigned long nr_pages);
+void kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
+
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
+void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
+
+void *kho_alloc_preserve(size_t size);
+void kho_unpreserve_free(void *mem);
+void kho_restore_free(void *mem);
+
+int kho_add_subtree(const char *name, void *blob, size_t size);
+void kho_remove_subtree(void *blob);
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
+
+/* Early boot and kexec hooks, called by the architecture and mm. */
+void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+		  phys_addr_t scratch_phys, u64 scratch_len);
+void kho_memory_init(void);
+int kho_fill_kimage(struct kimage *image);
+int kho_walk_scratch(struct kexec_buf *kbuf,
+		     int (*func)(struct resource *, void *));
+
+#else /* CONFIG_KEXEC_HANDOVER */
+
+static inline bool kho_is_enabled(void) { return false; }
+static inline bool is_kho_boot(void) { return false; }
+
+static inline int kho_preserve_folio(struct folio *folio)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_unpreserve_folio(struct folio *folio) { }
+
+static inline struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	return NULL;
+}
+
+static inline int kho_preserve_pages(struct page *page, unsigned long nr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_unpreserve_pages(struct page *page, unsigned long nr) { }
+
+static inline struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr)
+{
+	return NULL;
+}
+
+static inline int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *p)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_unpreserve_vmalloc(struct kho_vmalloc *p) { }
+
+static inline void *kho_restore_vmalloc(const struct kho_vmalloc *p)
+{
+	return NULL;
+}
+
+static inline void *kho_alloc_preserve(size_t size)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void kho_unpreserve_free(void *mem) { }
+
+static inline void kho_restore_free(void *mem) { }
+
+static inline int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_remove_subtree(void *blob) { }
+
+static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys,
+				       size_t *size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+				phys_addr_t scratch_phys, u64 scratch_len) { }
+static inline void kho_memory_init(void) { }
+static inline int kho_fill_kimage(struct kimage *image) { return 0; }
+
+static inline int kho_walk_scratch(struct kexec_buf *kbuf,
+				   int (*func)(struct resource *, void *))
+{
+	return 0;
+}
+
+#endif /* CONFIG_KEXEC_HANDOVER */
+
+#endif /* _LINUX_KEXEC_HANDOVER_H */

@@ -1,0 +1,1010 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec_handover.c - Kexec HandOver (KHO): preserve memory across kexec.
+ *
+ * Outgoing kernel: subsystems preserve folios, page ranges and vmalloc
+ * areas (recorded in the tracker, see kexec_handover_tracker.c) and name
+ * blobs in the root FDT. kexec_file_load places every segment inside the
+ * scratch areas and passes the FDT and the scratch array in a setup_data.
+ *
+ * Incoming kernel: until mm_core_init() memblock allocates only from the
+ * scratch areas, which the previous kernel kept free of anything
+ * preserved (they are CMA pageblocks there: movable allocations only, and
+ * preserved pages are pinned, hence never movable into them). Then
+ * kho_memory_init() walks the tracker, reserves every preserved chunk and
+ * records its order in its head page, so restore can rebuild the folio.
+ * The scratch layout is reused, so a chain of updates works.
+ *
+ * Anything wrong with incoming data is logged once and the boot continues
+ * as a cold boot: the old memory is simply reused.
+ *
+ * Locking: kho_out.lock serializes changes to the outgoing FDT (subtrees);
+ * preserving memory is lock-free (see the tracker).
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/crash_dump.h>
+#include <linux/cma.h>
+#include <linux/io.h>
+#include <linux/kexec.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/page-isolation.h>
+#include <linux/vmalloc.h>
+
+#include <asm/early_ioremap.h>
+
+#include "../../mm/internal.h"
+#include "kexec_handover_internal.h"
+
+#define KHO_FDT_COMPATIBLE	"kho-v4"
+#define PROP_MEMORY_MAP		"preserved-memory-map"
+#define PROP_BLOB_ADDR		"preserved-data"
+#define PROP_BLOB_SIZE		"blob-size"
+
+/* Head pages of incoming chunks carry this in page->private until restored. */
+#define KHO_PAGE_MAGIC		0x4b484f50UL	/* "KHOP" */
+#define KHO_PAGE_INFO(order)	((KHO_PAGE_MAGIC << 32) | (order))
+
+static bool kho_enable __ro_after_init =
+	IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
+
+struct kho_scratch *kho_scratch;
+unsigned int kho_scratch_cnt;
+
+/* kho_scratch= : either a percentage or lowmem,global,pernode sizes. */
+static unsigned int scratch_scale __initdata = 200;
+static phys_addr_t scratch_size_lowmem __initdata;
+static phys_addr_t scratch_size_global __initdata;
+static phys_addr_t scratch_size_pernode __initdata;
+
+static struct {
+	struct mutex lock;	/* protects the FDT */
+	void *fdt;		/* one page, preserved */
+	struct kho_tracker tracker;
+	bool ready;
+} kho_out = {
+	.lock = __MUTEX_INITIALIZER(kho_out.lock),
+};
+
+static struct {
+	phys_addr_t fdt_phys;	/* non-zero on a valid KHO boot */
+	phys_addr_t scratch_phys;
+	phys_addr_t mem_map;
+	unsigned long preserved_pages;
+	atomic_long_t restored_pages;
+} kho_in;
+
+static int __init kho_parse_enable(char *p)
+{
+	return kstrtobool(p, &kho_enable);
+}
+early_param("kho", kho_parse_enable);
+
+static int __init kho_parse_scratch(char *p)
+{
+	phys_addr_t sizes[3];
+	size_t len = p ? strlen(p) : 0;
+	char *end;
+	int i;
+
+	if (!len)
+		return -EINVAL;
+
+	/* kho_scratch=N% */
+	if (p[len - 1] == '%') {
+		unsigned int pct;
+		char buf[8];
+
+		if (len > sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, p, len - 1);
+		buf[len - 1] = '\0';
+		if (kstrtouint(buf, 10, &pct) || !pct || pct > 10000)
+			return -EINVAL;
+		scratch_scale = pct;
+		return 0;
+	}
+
+	/* kho_scratch=lowmem,global,pernode */
+	for (i = 0; i < 3; i++) {
+		sizes[i] = memparse(p, &end);
+		if (end == p || !sizes[i] || (i < 2 && *end != ',') ||
+		    (i == 2 && *end))
+			return -EINVAL;
+		p = end + 1;
+	}
+	scratch_size_lowmem = sizes[0];
+	scratch_size_global = sizes[1];
+	scratch_size_pernode = sizes[2];
+	scratch_scale = 0;
+	return 0;
+}
+early_param("kho_scratch", kho_parse_scratch);
+
+/**
+ * kho_is_enabled - is Kexec HandOver on in this kernel?
+ *
+ * Return: true if KHO is enabled (``kho=on`` or the Kconfig default) and
+ * its scratch areas exist, so that preserved memory reaches the next kernel.
+ */
+bool kho_is_enabled(void)
+{
+	return kho_enable;
+}
+EXPORT_SYMBOL_GPL(kho_is_enabled);
+
+/**
+ * is_kho_boot - was this kernel started by a KHO kexec with valid data?
+ *
+ * Return: true if the previous kernel handed over memory this kernel
+ * accepted; false on a cold boot or if the handover was refused.
+ */
+bool is_kho_boot(void)
+{
+	return !!kho_in.fdt_phys;
+}
+EXPORT_SYMBOL_GPL(is_kho_boot);
+
+bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		if (addr < kho_scratch[i].addr + kho_scratch[i].size &&
+		    kho_scratch[i].addr < addr + size)
+			return true;
+	return false;
+}
+
+void *kho_out_fdt(void)
+{
+	return kho_out.fdt;
+}
+
+void *kho_in_fdt(void)
+{
+	return kho_in.fdt_phys ? phys_to_virt(kho_in.fdt_phys) : NULL;
+}
+
+unsigned long kho_in_preserved_pages(void)
+{
+	return kho_in.preserved_pages;
+}
+
+unsigned long kho_in_restored_pages(void)
+{
+	return atomic_long_read(&kho_in.restored_pages);
+}
+
+/* ---- Preserving memory ------------------------------------------------ */
+
+static int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
+{
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG) &&
+	    WARN_ON(kho_addr_in_scratch(phys, size)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kho_preserve_folio - preserve a folio across kexec
+ * @folio: the folio; the caller keeps it allocated and unchanged in size
+ *
+ * The next kernel gets it back, at the same order, with kho_restore_folio().
+ * The folio must not be movable into a scratch area: pin it long-term or
+ * allocate it unmovable.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, -ENOMEM, or -EINVAL (debug builds)
+ * if the folio lies in scratch.
+ */
+int kho_preserve_folio(struct folio *folio)
+{
+	phys_addr_t phys = PFN_PHYS(folio_pfn(folio));
+	int err;
+
+	err = kho_check_preservable(phys, folio_size(folio));
+	if (err)
+		return err;
+	return kho_tracker_set(&kho_out.tracker, phys, folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_preserve_folio);
+
+/**
+ * kho_unpreserve_folio - undo kho_preserve_folio()
+ * @folio: a folio passed to kho_preserve_folio()
+ */
+void kho_unpreserve_folio(struct folio *folio)
+{
+	if (kho_out.ready)
+		kho_tracker_clear(&kho_out.tracker, PFN_PHYS(folio_pfn(folio)),
+				  folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
+
+/* Split [pfn, end) into naturally aligned chunks, as preserve does. */
+static unsigned int kho_chunk_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = min_t(unsigned int, MAX_PAGE_ORDER,
+				   pfn ? __ffs(pfn) : MAX_PAGE_ORDER);
+
+	while (pfn + (1UL << order) > end)
+		order--;
+	return order;
+}
+
+/**
+ * kho_preserve_pages - preserve a range of order-0 pages
+ * @page:     first page
+ * @nr_pages: number of pages
+ *
+ * The range is recorded as naturally aligned power-of-two chunks that do
+ * not cross memory nodes; kho_restore_pages() must name the same range.
+ *
+ * Return: 0 or a negative errno; on error nothing stays preserved.
+ */
+int kho_preserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long pfn = page_to_pfn(page), end = pfn + nr_pages;
+	unsigned long start = pfn;
+	int err;
+
+	err = kho_check_preservable(PFN_PHYS(pfn), nr_pages << PAGE_SHIFT);
+	if (err)
+		return err;
+
+	while (pfn < end) {
+		unsigned int order = kho_chunk_order(pfn, end);
+
+		while (order && pfn_to_nid(pfn) != pfn_to_nid(pfn + (1UL << order) - 1))
+			order--;
+		err = kho_tracker_set(&kho_out.tracker, PFN_PHYS(pfn), order);
+		if (err) {
+			kho_unpreserve_pages(pfn_to_page(start), pfn - start);
+			return err;
+		}
+		pfn += 1UL << order;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_pages);
+
+/**
+ * kho_unpreserve_pages - undo kho_preserve_pages()
+ * @page:     first page, as preserved
+ * @nr_pages: number of pages, as preserved
+ */
+void kho_unpreserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long pfn = page_to_pfn(page), end = pfn + nr_pages;
+
+	if (!kho_out.ready)
+		return;
+	while (pfn < end) {
+		unsigned int order = kho_chunk_order(pfn, end);
+
+		while (order && pfn_to_nid(pfn) != pfn_to_nid(pfn + (1UL << order) - 1))
+			order--;
+		kho_tracker_clear(&kho_out.tracker, PFN_PHYS(pfn), order);
+		pfn += 1UL << order;
+	}
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
+
+/* ---- Restoring memory in the new kernel ------------------------------- */
+
+/*
+ * Claim the chunk whose head page is @page: it must carry the mark the
+ * boot walk left, with the expected @order (or any when @order < 0). The
+ * mark is cleared, so a second restore finds nothing.
+ */
+static int kho_claim(struct page *page, int order)
+{
+	unsigned long info = page->private;
+
+	if ((info >> 32) != KHO_PAGE_MAGIC ||
+	    (order >= 0 && (info & 0xffffffff) != order))
+		return -ENOENT;
+	if (cmpxchg(&page->private, info, 0) != info)
+		return -ENOENT;
+	return info & 0xffffffff;
+}
+
+static struct page *kho_phys_page(phys_addr_t phys)
+{
+	if (!is_kho_boot() || !PAGE_ALIGNED(phys) || !pfn_valid(PHYS_PFN(phys)))
+		return NULL;
+	return pfn_to_page(PHYS_PFN(phys));
+}
+
+/* Give the pages of a claimed chunk back to the page allocator's care. */
+static void kho_adopt(struct page *page, unsigned int order, bool folio)
+{
+	unsigned long i, nr = 1UL << order;
+
+	for (i = 0; i < nr; i++) {
+		ClearPageReserved(page + i);
+		set_page_count(page + i, folio && i ? 0 : 1);
+	}
+	if (folio && order)
+		prep_compound_page(page, order);
+	adjust_managed_page_count(page, nr);
+	atomic_long_add(nr, &kho_in.restored_pages);
+}
+
+/**
+ * kho_restore_folio - get back a folio preserved by the previous kernel
+ * @phys: its physical address
+ *
+ * Return: the folio, with its original order and one reference, or NULL
+ * (with a log line) if nothing was preserved there or it was restored
+ * already; never a page that is in use elsewhere.
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	struct page *page = kho_phys_page(phys);
+	int order;
+
+	order = page ? kho_claim(page, -1) : -ENOENT;
+	if (order < 0) {
+		pr_warn("no preserved folio at %pa (never preserved or restored already)\n",
+			&phys);
+		return NULL;
+	}
+	kho_adopt(page, order, true);
+	return page_folio(page);
+}
+EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_restore_pages - get back a page range preserved by the previous kernel
+ * @phys:     physical address of the first page
+ * @nr_pages: number of pages, as preserved
+ *
+ * Return: the first page of @nr_pages order-0 pages with one reference
+ * each, or NULL (with a log line) if the range was not preserved as such or
+ * was restored already. On failure nothing is restored.
+ */
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
+{
+	unsigned long pfn = PHYS_PFN(phys), end = pfn + nr_pages;
+	struct page *first = kho_phys_page(phys);
+
+	if (!first || !nr_pages) {
+		pr_warn("no preserved pages at %pa\n", &phys);
+		return NULL;
+	}
+
+	/* Check every chunk before touching any. */
+	while (pfn < end) {
+		unsigned long info = pfn_to_page(pfn)->private;
+
+		if ((info >> 32) != KHO_PAGE_MAGIC ||
+		    pfn + (1UL << (info & 0xffffffff)) > end) {
+			pr_warn("pages at %pa were not preserved as %lu pages (or restored already)\n",
+				&phys, nr_pages);
+			return NULL;
+		}
+		pfn += 1UL << (info & 0xffffffff);
+	}
+	for (pfn = PHYS_PFN(phys); pfn < end;) {
+		int order = kho_claim(pfn_to_page(pfn), -1);
+
+		if (WARN_ON(order < 0))	/* raced with another restore */
+			return NULL;
+		kho_adopt(pfn_to_page(pfn), order, false);
+		pfn += 1UL << order;
+	}
+	return first;
+}
+EXPORT_SYMBOL_GPL(kho_restore_pages);
+
+/**
+ * kho_alloc_preserve - allocate zeroed memory and preserve it
+ * @size: bytes; rounded up to a power-of-two number of pages
+ *
+ * For handover descriptors. Free with kho_unpreserve_free(); in the next
+ * kernel, find it by physical address and release it with
+ * kho_restore_free().
+ *
+ * Return: the memory, or an ERR_PTR.
+ */
+void *kho_alloc_preserve(size_t size)
+{
+	struct folio *folio;
+	int err;
+
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(size));
+	if (!folio)
+		return ERR_PTR(-ENOMEM);
+	err = kho_preserve_folio(folio);
+	if (err) {
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+	return folio_address(folio);
+}
+EXPORT_SYMBOL_GPL(kho_alloc_preserve);
+
+/**
+ * kho_unpreserve_free - unpreserve and free kho_alloc_preserve() memory
+ * @mem: the memory, or NULL
+ */
+void kho_unpreserve_free(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = virt_to_folio(mem);
+	kho_unpreserve_folio(folio);
+	folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_free);
+
+/**
+ * kho_restore_free - release memory the previous kernel preserved with
+ *	kho_alloc_preserve()
+ * @mem: its address in the direct map (phys_to_virt of the handed-over
+ *	 physical address)
+ */
+void kho_restore_free(void *mem)
+{
+	struct folio *folio = kho_restore_folio(virt_to_phys(mem));
+
+	if (folio)
+		folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_restore_free);
+
+/* ---- Named blobs in the root FDT -------------------------------------- */
+
+static int kho_fdt_find_blob(const void *fdt, phys_addr_t phys)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		const __le64 *p;
+		int len;
+
+		p = fdt_getprop(fdt, node, PROP_BLOB_ADDR, &len);
+		if (p && len == sizeof(*p) && le64_to_cpu(*p) == phys)
+			return node;
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
+/**
+ * kho_add_subtree - hand a named blob to the next kernel
+ * @name: node name under the root FDT (e.g. "LUO"), unique
+ * @blob: the blob; its memory must be preserved by the caller (for
+ *	  example allocated with kho_alloc_preserve())
+ * @size: its size in bytes
+ *
+ * The next kernel finds it with kho_retrieve_subtree(@name). Only the
+ * address and size are recorded: the contents may change until the kexec.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, -EEXIST if @name is taken, or
+ * -ENOSPC if the FDT page is full.
+ */
+int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	__le64 addr = cpu_to_le64(virt_to_phys(blob));
+	__le64 len = cpu_to_le64(size);
+	int node, err = 0;
+
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&kho_out.lock);
+	node = fdt_add_subnode(kho_out.fdt, 0, name);
+	if (node < 0) {
+		err = node == -FDT_ERR_EXISTS ? -EEXIST : -ENOSPC;
+		goto out;
+	}
+	if (fdt_setprop(kho_out.fdt, node, PROP_BLOB_ADDR, &addr, sizeof(addr)) ||
+	    fdt_setprop(kho_out.fdt, node, PROP_BLOB_SIZE, &len, sizeof(len))) {
+		fdt_del_node(kho_out.fdt, node);
+		err = -ENOSPC;
+		goto out;
+	}
+	kho_debugfs_blob_add(name, blob, size, false);
+out:
+	mutex_unlock(&kho_out.lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_add_subtree);
+
+/**
+ * kho_remove_subtree - stop handing a blob to the next kernel
+ * @blob: a blob passed to kho_add_subtree()
+ */
+void kho_remove_subtree(void *blob)
+{
+	int node;
+
+	if (!kho_out.ready)
+		return;
+	mutex_lock(&kho_out.lock);
+	node = kho_fdt_find_blob(kho_out.fdt, virt_to_phys(blob));
+	if (node >= 0) {
+		fdt_del_node(kho_out.fdt, node);
+		kho_debugfs_blob_remove(blob);
+	}
+	mutex_unlock(&kho_out.lock);
+}
+EXPORT_SYMBOL_GPL(kho_remove_subtree);
+
+/**
+ * kho_retrieve_subtree - find a blob the previous kernel handed over
+ * @name: its node name
+ * @phys: out: its physical address
+ * @size: out (may be NULL): its size in bytes
+ *
+ * Return: 0, -ENOENT if this is not a KHO boot or there is no such blob,
+ * or -EINVAL if its node is malformed.
+ */
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
+{
+	const void *fdt = kho_in_fdt();
+	const __le64 *addr, *len;
+	int node, alen, slen;
+
+	if (!fdt)
+		return -ENOENT;
+	node = fdt_subnode_offset(fdt, 0, name);
+	if (node < 0)
+		return -ENOENT;
+	addr = fdt_getprop(fdt, node, PROP_BLOB_ADDR, &alen);
+	len = fdt_getprop(fdt, node, PROP_BLOB_SIZE, &slen);
+	if (!addr || alen != sizeof(*addr) || !len || slen != sizeof(*len)) {
+		pr_warn("incoming subtree '%s' is malformed\n", name);
+		return -EINVAL;
+	}
+	*phys = le64_to_cpu(*addr);
+	if (size)
+		*size = le64_to_cpu(*len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
+
+/* ---- kexec_file_load ---------------------------------------------------- */
+
+/**
+ * kho_walk_scratch - offer only the scratch areas to the kexec loader
+ * @kbuf: the buffer being placed
+ * @func: kexec's hole-finding callback
+ *
+ * Every segment of a KHO kexec must lie in scratch: that is the only memory
+ * the next kernel uses before it knows what is preserved.
+ *
+ * Return: what @func returned for the last area it was called on.
+ */
+int kho_walk_scratch(struct kexec_buf *kbuf,
+		     int (*func)(struct resource *, void *))
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		struct resource res = {
+			.start = kho_scratch[i].addr,
+			.end = kho_scratch[i].addr + kho_scratch[i].size - 1,
+			.flags = IORESOURCE_SYSTEM_RAM,
+		};
+
+		ret = func(&res, kbuf);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/**
+ * kho_fill_kimage - add the KHO handover to a kexec image being loaded
+ * @image: a non-crash kexec_file image
+ *
+ * Copies the scratch array into a segment of its own and records it and
+ * the root FDT in @image->kho, for the architecture's boot parameters.
+ *
+ * Return: 0 (also when KHO is off: nothing is handed over) or an errno.
+ */
+int kho_fill_kimage(struct kimage *image)
+{
+	size_t size = kho_scratch_cnt * sizeof(*kho_scratch);
+	struct kexec_buf kbuf = {
+		.image = image,
+		.buffer = kho_scratch,
+		.bufsz = size,
+		.memsz = PAGE_ALIGN(size),
+		.buf_align = PAGE_SIZE,
+		.buf_min = 0,
+		.buf_max = ULONG_MAX,
+		.top_down = true,
+		.mem = KEXEC_BUF_MEM_UNKNOWN,
+	};
+	int err;
+
+	if (!kho_out.ready || image->type == KEXEC_TYPE_CRASH)
+		return 0;
+
+	err = kexec_add_buffer(&kbuf);
+	if (err)
+		return err;
+	image->kho.scratch_addr = kbuf.mem;
+	image->kho.scratch_size = size;
+	image->kho.fdt_addr = virt_to_phys(kho_out.fdt);
+	image->kho.fdt_size = PAGE_SIZE;
+	return 0;
+}
+
+/* ---- Early boot ------------------------------------------------------- */
+
+/*
+ * kho_populate - accept the handover of the previous kernel.
+ *
+ * Called by the architecture once memblock knows the memory map and before
+ * its first memblock allocation. Validates the FDT header and the scratch
+ * array; from then on memblock allocates only from scratch.
+ */
+void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+			 phys_addr_t scratch_phys, u64 scratch_len)
+{
+	struct kho_scratch *scratch = NULL;
+	const __le64 *map;
+	void *fdt = NULL;
+	unsigned int i, cnt;
+	int len;
+
+	if (!kho_enable)
+		return;
+	if (is_kdump_kernel()) {
+		kho_enable = false;
+		return;
+	}
+
+	cnt = scratch_len / sizeof(*scratch);
+	if (fdt_len < sizeof(struct fdt_header) || fdt_len > SZ_1M || !cnt ||
+	    cnt > 2 + MAX_NUMNODES || scratch_len % sizeof(*scratch)) {
+		pr_warn("handover has bad sizes, refusing it: cold boot\n");
+		return;
+	}
+
+	fdt = early_memremap(fdt_phys, fdt_len);
+	if (!fdt || fdt_check_header(fdt) || fdt_totalsize(fdt) > fdt_len) {
+		pr_warn("handover FDT at %pa has a bad header, refusing it: cold boot\n",
+			&fdt_phys);
+		goto out;
+	}
+	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE)) {
+		pr_warn("handover FDT is not %s, refusing it: cold boot\n",
+			KHO_FDT_COMPATIBLE);
+		goto out;
+	}
+	map = fdt_getprop(fdt, 0, PROP_MEMORY_MAP, &len);
+	if (!map || len != sizeof(*map) || !le64_to_cpu(*map)) {
+		pr_warn("handover FDT has no memory map, refusing it: cold boot\n");
+		goto out;
+	}
+
+	scratch = early_memremap(scratch_phys, scratch_len);
+	if (!scratch)
+		goto out;
+	for (i = 0; i < cnt; i++) {
+		u64 addr = scratch[i].addr, size = scratch[i].size;
+
+		if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
+		    !memblock_is_region_memory(addr, size)) {
+			pr_warn("scratch area %u [%#llx+%#llx] is not RAM, refusing handover: cold boot\n",
+				i, addr, size);
+			goto out;
+		}
+	}
+	for (i = 0; i < cnt; i++)
+		memblock_mark_kho_scratch(scratch[i].addr, scratch[i].size);
+
+	/* Both stay in use for the whole life of this kernel. */
+	memblock_reserve(fdt_phys, fdt_len);
+	memblock_reserve(scratch_phys, scratch_len);
+	memblock_set_kho_scratch_only();
+
+	kho_in.fdt_phys = fdt_phys;
+	kho_in.scratch_phys = scratch_phys;
+	kho_in.mem_map = le64_to_cpu(*map);
+	kho_scratch_cnt = cnt;
+	pr_info("handover found: %u scratch areas, early allocations from scratch only\n",
+		cnt);
+out:
+	if (scratch)
+		early_memunmap(scratch, scratch_len);
+	if (fdt)
+		early_memunmap(fdt, fdt_len);
+}
+
+struct kho_reserve_ctx {
+	unsigned long pages;
+	phys_addr_t run_start, run_end;	/* adjacent chunks, reserved at once */
+};
+
+static int __init kho_check_chunk(phys_addr_t phys, unsigned int order, void *arg)
+{
+	struct kho_reserve_ctx *ctx = arg;
+	phys_addr_t size = PAGE_SIZE << order;
+
+	if (!memblock_is_region_memory(phys, size) ||
+	    kho_addr_in_scratch(phys, size)) {
+		pr_warn("preserved chunk %pa order %u is outside RAM or in scratch\n",
+			&phys, order);
+		return -EINVAL;
+	}
+	ctx->pages += 1UL << order;
+	if (ctx->pages > PHYS_PFN(memblock_phys_mem_size())) {
+		pr_warn("more memory preserved than there is\n");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
+{
+	if (ctx->run_end > ctx->run_start)
+		memblock_reserve(ctx->run_start, ctx->run_end - ctx->run_start);
+	ctx->run_start = ctx->run_end = 0;
+}
+
+/*
+ * The walk yields chunks of one order in ascending address order; reserving
+ * runs of adjacent chunks at once keeps memblock's region array short.
+ */
+static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
+				    void *arg)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(phys));
+	struct kho_reserve_ctx *ctx = arg;
+
+	/* A chunk listed twice must not be handed out twice. */
+	if ((page->private >> 32) == KHO_PAGE_MAGIC) {
+		pr_warn_once("chunk %pa listed twice, keeping the first\n", &phys);
+		return 0;
+	}
+	if (phys != ctx->run_end) {
+		kho_reserve_flush(ctx);
+		ctx->run_start = phys;
+	}
+	ctx->run_end = phys + (PAGE_SIZE << order);
+	page->private = KHO_PAGE_INFO(order);
+	return 0;
+}
+
+/* Reserve every preserved chunk; on malformed data, reserve none. */
+static int __init kho_reserve_preserved(void)
+{
+	struct kho_walk_limits lim = {
+		.mem_end = memblock_end_of_DRAM(),
+		.max_nodes = PHYS_PFN(memblock_phys_mem_size()) + 64,
+	};
+	struct kho_reserve_ctx ctx = { };
+	int err;
+
+	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_check_chunk, &ctx);
+	if (err)
+		return err;
+	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_reserve_chunk, &ctx);
+	kho_reserve_flush(&ctx);
+	if (err)
+		return err;
+	kho_in.preserved_pages = ctx.pages;
+	return 0;
+}
+
+static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
+{
+	phys_addr_t size = scratch_scale ? div_u64((u64)bytes * scratch_scale, 100) :
+					   fixed;
+
+	return round_up(size, SZ_4M);
+}
+
+/* Cold boot: carve out the scratch areas the next kernel will boot in. */
+static int __init kho_reserve_scratch(void)
+{
+	phys_addr_t reserved = memblock_reserved_size(), low = 0, addr, size;
+	phys_addr_t node_reserved[MAX_NUMNODES] = { };
+	struct memblock_region *r;
+	unsigned int i = 0;
+	int nid;
+
+	for_each_reserved_mem_region(r) {
+		nid = early_pfn_to_nid(PHYS_PFN(r->base));
+		if (nid >= 0 && nid < MAX_NUMNODES)
+			node_reserved[nid] += r->size;
+		if (r->base < ARCH_LOW_ADDRESS_LIMIT)
+			low += min_t(phys_addr_t, r->size, ARCH_LOW_ADDRESS_LIMIT - r->base);
+	}
+
+	kho_scratch_cnt = 2 + num_online_nodes();
+	kho_scratch = memblock_alloc(kho_scratch_cnt * sizeof(*kho_scratch),
+				     PAGE_SIZE);
+	if (!kho_scratch)
+		goto fail;
+
+	size = kho_scaled(low, scratch_size_lowmem);
+	addr = memblock_phys_alloc_range(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+					 ARCH_LOW_ADDRESS_LIMIT);
+	if (!addr)
+		goto fail;
+	kho_scratch[i].addr = addr;
+	kho_scratch[i++].size = size;
+
+	size = kho_scaled(reserved, scratch_size_global);
+	addr = memblock_phys_alloc(size, CMA_MIN_ALIGNMENT_BYTES);
+	if (!addr)
+		goto fail;
+	kho_scratch[i].addr = addr;
+	kho_scratch[i++].size = size;
+
+	for_each_online_node(nid) {
+		size = kho_scaled(node_reserved[nid], scratch_size_pernode);
+		addr = memblock_alloc_range_nid(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+						MEMBLOCK_ALLOC_ACCESSIBLE, nid, true);
+		if (!addr)
+			goto fail;
+		kho_scratch[i].addr = addr;
+		kho_scratch[i++].size = size;
+	}
+	return 0;
+
+fail:
+	pr_err("cannot reserve scratch areas, KHO disabled\n");
+	while (i--)
+		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
+	if (kho_scratch)
+		memblock_free(kho_scratch, kho_scratch_cnt * sizeof(*kho_scratch));
+	kho_scratch = NULL;
+	kho_scratch_cnt = 0;
+	return -ENOMEM;
+}
+
+/*
+ * Turn the scratch areas into CMA pageblocks before memblock hands memory
+ * to the buddy allocator: only movable allocations may land there, and
+ * pinned (preserved) pages are migrated out, so nothing preserved ever
+ * lies in scratch.
+ */
+static void __init kho_scratch_to_cma(bool free)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
+		unsigned long end = pfn + PHYS_PFN(kho_scratch[i].size);
+
+		for (pfn = ALIGN(pfn, pageblock_nr_pages); pfn < end;
+		     pfn += pageblock_nr_pages)
+			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+		if (free)
+			memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
+	}
+}
+
+/**
+ * kho_memory_init - reserve preserved memory, or scratch on a cold boot
+ *
+ * Called from mm_core_init(), after the memory map is initialized and
+ * before memblock releases memory to the buddy allocator.
+ */
+void __init kho_memory_init(void)
+{
+	int err;
+
+	if (kho_in.fdt_phys) {
+		kho_scratch = phys_to_virt(kho_in.scratch_phys);
+		err = kho_reserve_preserved();
+		if (err) {
+			pr_warn("preserved-memory map is malformed (%d), refusing handover: cold boot\n",
+				err);
+			kho_in.fdt_phys = 0;
+		} else {
+			pr_info("%lu preserved pages reserved\n", kho_in.preserved_pages);
+		}
+		memblock_clear_kho_scratch_only();
+		kho_scratch_to_cma(false);
+		return;
+	}
+
+	if (!kho_enable)
+		return;
+	if (is_kdump_kernel() || kho_reserve_scratch()) {
+		kho_enable = false;
+		return;
+	}
+	kho_scratch_to_cma(true);
+}
+
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/**
+ * kho_selftest_corrupt - damage the outgoing handover, for tests only
+ * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM) or
+ *	 "loop" (a table entry pointing back to the root)
+ *
+ * The next kernel must refuse the handover with one log line and boot as
+ * a cold boot.
+ *
+ * Return: 0 or -EINVAL for an unknown @how.
+ */
+int kho_selftest_corrupt(const char *how)
+{
+	u64 *root = kho_out.tracker.root;
+	int err = 0;
+
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	mutex_lock(&kho_out.lock);
+	if (!strcmp(how, "fdt"))
+		err = fdt_setprop_string(kho_out.fdt, 0, "compatible", "kho-v0") ?
+		      -ENOSPC : 0;
+	else if (!strcmp(how, "tracker"))
+		WRITE_ONCE(root[511], cpu_to_le64(PFN_PHYS(max_pfn) + SZ_1G));
+	else if (!strcmp(how, "loop"))
+		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
+	else
+		err = -EINVAL;
+	mutex_unlock(&kho_out.lock);
+	if (!err)
+		pr_warn("self-test: outgoing handover damaged (%s)\n", how);
+	return err;
+}
+#endif
+
+/* Build the outgoing root FDT once the page allocator works. */
+static int __init kho_init(void)
+{
+	void *fdt;
+	__le64 map;
+	int err;
+
+	if (!kho_enable || !kho_scratch_cnt)
+		return 0;
+
+	err = kho_tracker_init(&kho_out.tracker);
+	if (err)
+		goto fail;
+
+	fdt = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!fdt) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	map = cpu_to_le64(virt_to_phys(kho_out.tracker.root));
+	err = fdt_create_empty_tree(fdt, PAGE_SIZE) ?:
+	      fdt_setprop_string(fdt, 0, "compatible", KHO_FDT_COMPATIBLE) ?:
+	      fdt_setprop(fdt, 0, PROP_MEMORY_MAP, &map, sizeof(map));
+	if (err) {
+		free_page((unsigned long)fdt);
+		err = -EINVAL;
+		goto fail;
+	}
+	kho_out.fdt = fdt;
+	kho_out.ready = true;
+	err = kho_preserve_folio(virt_to_folio(fdt));
+	if (err) {
+		kho_out.ready = false;
+		kho_out.fdt = NULL;
+		free_page((unsigned long)fdt);
+		goto fail;
+	}
+	kho_debugfs_init();
+	pr_info("enabled: %u scratch areas\n", kho_scratch_cnt);
+	return 0;
+
+fail:
+	pr_err("cannot set up the outgoing handover (%d), KHO disabled\n", err);
+	kho_enable = false;
+	return err;
+}
+fs_initcall(kho_init);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the KHO core, its preserved-memory tracker and debugfs view.
+ */
+#ifndef _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H
+
+#include <linux/kexec_handover.h>
+#include <linux/init.h>
+#include <linux/types.h>
+
+/* One scratch area as handed over: [0] lowmem, [1] global, [2..] nodes. */
+struct kho_scratch {
+	u64 addr;
+	u64 size;
+} __packed;
+
+extern struct kho_scratch *kho_scratch;
+extern unsigned int kho_scratch_cnt;
+
+/* The preserved-memory radix tree (kho-v4); see kexec_handover_tracker.c. */
+struct kho_tracker {
+	u64 *root;		/* top table page, allocated on first use */
+};
+
+int kho_tracker_init(struct kho_tracker *t);
+int kho_tracker_set(struct kho_tracker *t, phys_addr_t phys, unsigned int order);
+void kho_tracker_clear(struct kho_tracker *t, phys_addr_t phys,
+		       unsigned int order);
+
+/* Walking an incoming tree: the callback sees each chunk once. */
+typedef int (*kho_chunk_fn)(phys_addr_t phys, unsigned int order, void *arg);
+
+struct kho_walk_limits {
+	phys_addr_t mem_end;		/* no tree page or chunk at or above */
+	unsigned long max_nodes;	/* tree pages a sane tree can have */
+};
+
+int __init kho_tracker_walk(phys_addr_t root, const struct kho_walk_limits *lim,
+		     kho_chunk_fn fn, void *arg);
+
+/* Core state the debugfs view shows. */
+void *kho_out_fdt(void);
+void *kho_in_fdt(void);
+unsigned long kho_in_preserved_pages(void);
+unsigned long kho_in_restored_pages(void);
+bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size);
+
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+struct dentry *kho_debugfs_dir(void);
+void kho_debugfs_init(void);
+void kho_debugfs_blob_add(const char *name, void *blob, size_t size, bool in);
+void kho_debugfs_blob_remove(void *blob);
+#else
+static inline void kho_debugfs_init(void) { }
+static inline void kho_debugfs_blob_add(const char *name, void *blob,
+					size_t size, bool in) { }
+static inline void kho_debugfs_blob_remove(void *blob) { }
+#endif
+
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/* Test-only: damage the outgoing handover in a chosen way. */
+int kho_selftest_corrupt(const char *how);
+#endif
+
+#endif /* _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H */

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec_handover_selftest.c - preserve known data in one kernel, check it
+ * in the next.
+ *
+ * Writing "preserve" to /sys/kernel/debug/kho/selftest keeps folios of
+ * random orders filled from a random seed, a vmalloc area and a blob
+ * describing both (with checksums). At the next boot a late initcall
+ * restores all of it, recomputes the checksums and frees it; reading the
+ * file tells the outcome, and the generation counts the hops of a chain.
+ * Writing "corrupt-fdt", "corrupt-tracker" or "corrupt-loop" damages the
+ * outgoing handover so tests can check the next kernel refuses it.
+ */
+#define pr_fmt(fmt) "KHO selftest: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "kexec_handover_internal.h"
+
+#define KHO_ST_NAME	"kho-selftest"
+#define KHO_ST_MAGIC	0x6b686f2d73742d31ULL	/* "kho-st-1" */
+#define KHO_ST_FOLIOS	24
+#define KHO_ST_MAX_ORDER 9
+#define KHO_ST_VM_PAGES	300
+
+struct kho_st_folio {
+	u64 phys;
+	u32 order;
+	u32 csum;
+} __packed;
+
+struct kho_st_blob {
+	u64 magic;
+	u64 seed;
+	u32 generation;
+	u32 nr_folios;
+	struct kho_vmalloc vm;
+	u32 vm_csum;
+	u32 reserved;
+	struct kho_st_folio folios[KHO_ST_FOLIOS];
+} __packed;
+
+static DEFINE_MUTEX(kho_st_lock);
+static struct kho_st_blob *kho_st_out;
+static char kho_st_in_result[160] = "none";
+static u32 kho_st_in_generation;
+
+static void kho_st_fill(void *p, size_t len, struct rnd_state *rnd)
+{
+	u32 *w = p;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = prandom_u32_state(rnd);
+}
+
+static u32 kho_st_csum(const void *p, size_t len)
+{
+	const u32 *w = p;
+	u32 sum = 0;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		sum = (sum * 31) ^ w[i];
+	return sum;
+}
+
+static int kho_st_preserve(void)
+{
+	struct kho_st_blob *blob;
+	struct rnd_state rnd;
+	void *vm = NULL;
+	int i, err;
+
+	if (kho_st_out)
+		return -EBUSY;
+	blob = kho_alloc_preserve(sizeof(*blob));
+	if (IS_ERR(blob))
+		return PTR_ERR(blob);
+
+	blob->magic = KHO_ST_MAGIC;
+	blob->seed = get_random_u64();
+	blob->generation = kho_st_in_generation + 1;
+	prandom_seed_state(&rnd, blob->seed);
+
+	for (i = 0; i < KHO_ST_FOLIOS; i++) {
+		unsigned int order = get_random_u32_below(KHO_ST_MAX_ORDER + 1);
+		struct folio *folio = folio_alloc(GFP_KERNEL, order);
+
+		if (!folio) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		kho_st_fill(folio_address(folio), folio_size(folio), &rnd);
+		err = kho_preserve_folio(folio);
+		if (err) {
+			folio_put(folio);
+			goto fail;
+		}
+		blob->folios[i].phys = PFN_PHYS(folio_pfn(folio));
+		blob->folios[i].order = order;
+		blob->folios[i].csum = kho_st_csum(folio_address(folio),
+						   folio_size(folio));
+		blob->nr_folios++;
+	}
+
+	vm = vmalloc(KHO_ST_VM_PAGES * PAGE_SIZE);
+	if (!vm) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	kho_st_fill(vm, KHO_ST_VM_PAGES * PAGE_SIZE, &rnd);
+	blob->vm_csum = kho_st_csum(vm, KHO_ST_VM_PAGES * PAGE_SIZE);
+	err = kho_preserve_vmalloc(vm, &blob->vm);
+	if (err)
+		goto fail;
+
+	err = kho_add_subtree(KHO_ST_NAME, blob, sizeof(*blob));
+	if (err)
+		goto fail_vm;
+	kho_st_out = blob;
+	pr_info("preserved generation %u: %u folios, %u vmalloc pages\n",
+		blob->generation, blob->nr_folios, KHO_ST_VM_PAGES);
+	return 0;
+
+fail_vm:
+	kho_unpreserve_vmalloc(&blob->vm);
+fail:
+	vfree(vm);
+	while (blob->nr_folios--) {
+		struct folio *folio = pfn_folio(PHYS_PFN(blob->folios[blob->nr_folios].phys));
+
+		kho_unpreserve_folio(folio);
+		folio_put(folio);
+	}
+	kho_unpreserve_free(blob);
+	return err;
+}
+
+/* Restore and check everything the previous kernel's self-test kept. */
+static int kho_st_verify(const struct kho_st_blob *blob, char *res, size_t len)
+{
+	unsigned long pages = 0;
+	unsigned int i, bad = 0;
+	void *vm;
+
+	if (blob->magic != KHO_ST_MAGIC || blob->nr_folios > KHO_ST_FOLIOS) {
+		snprintf(res, len, "FAILED bad blob");
+		return -EINVAL;
+	}
+	for (i = 0; i < blob->nr_folios; i++) {
+		struct folio *folio = kho_restore_folio(blob->folios[i].phys);
+
+		if (!folio || folio_order(folio) != blob->folios[i].order) {
+			bad++;
+			continue;
+		}
+		if (kho_st_csum(folio_address(folio), folio_size(folio)) !=
+		    blob->folios[i].csum)
+			bad++;
+		pages += folio_nr_pages(folio);
+		folio_put(folio);
+	}
+	/* A second restore of the same folio must fail. */
+	if (blob->nr_folios && kho_restore_folio(blob->folios[0].phys))
+		bad++;
+
+	vm = kho_restore_vmalloc(&blob->vm);
+	if (!vm || kho_st_csum(vm, KHO_ST_VM_PAGES * PAGE_SIZE) != blob->vm_csum)
+		bad++;
+	vfree(vm);
+
+	if (bad) {
+		snprintf(res, len, "FAILED generation=%u bad=%u of folios=%u",
+			 blob->generation, bad, blob->nr_folios);
+		return -EIO;
+	}
+	snprintf(res, len, "verified generation=%u folios=%u pages=%lu vmalloc=%u",
+		 blob->generation, blob->nr_folios, pages, KHO_ST_VM_PAGES);
+	return 0;
+}
+
+static int kho_st_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&kho_st_lock);
+	seq_printf(m, "in: %s\n", kho_st_in_result);
+	if (kho_st_out)
+		seq_printf(m, "out: preserved generation=%u folios=%u\n",
+			   kho_st_out->generation, kho_st_out->nr_folios);
+	else
+		seq_puts(m, "out: none\n");
+	mutex_unlock(&kho_st_lock);
+	return 0;
+}
+
+static int kho_st_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, kho_st_show, NULL);
+}
+
+static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char cmd[32];
+	int err;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	strim(cmd);
+
+	mutex_lock(&kho_st_lock);
+	if (!strcmp(cmd, "preserve"))
+		err = kho_st_preserve();
+	else if (str_has_prefix(cmd, "corrupt-"))
+		err = kho_selftest_corrupt(cmd + strlen("corrupt-"));
+	else
+		err = -EINVAL;
+	mutex_unlock(&kho_st_lock);
+	return err ?: count;
+}
+
+static const struct file_operations kho_st_fops = {
+	.owner = THIS_MODULE,
+	.open = kho_st_open,
+	.read = seq_read,
+	.write = kho_st_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int __init kho_selftest_init(void)
+{
+	phys_addr_t phys;
+	size_t size;
+
+	if (!kho_is_enabled() || !kho_debugfs_dir())
+		return 0;
+	debugfs_create_file("selftest", 0600, kho_debugfs_dir(), NULL,
+			    &kho_st_fops);
+
+	if (kho_retrieve_subtree(KHO_ST_NAME, &phys, &size))
+		return 0;
+	if (size != sizeof(struct kho_st_blob)) {
+		snprintf(kho_st_in_result, sizeof(kho_st_in_result),
+			 "FAILED blob size %zu", size);
+	} else {
+		struct kho_st_blob *blob = phys_to_virt(phys);
+
+		kho_st_in_generation = blob->generation;
+		kho_st_verify(blob, kho_st_in_result, sizeof(kho_st_in_result));
+		kho_restore_free(blob);
+	}
+	pr_info("%s\n", kho_st_in_result);
+	return 0;
+}
+late_initcall(kho_selftest_init);

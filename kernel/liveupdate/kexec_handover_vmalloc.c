@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec_handover_vmalloc.c - preserve a vmalloc area across kexec.
+ *
+ * The area's backing pages are preserved one by one and listed in chunk
+ * pages: each holds the physical address of the next chunk page, then up
+ * to 511 physical addresses of backing pages; a zero entry ends the list.
+ * The descriptor (struct kho_vmalloc) is embedded by the caller in its own
+ * handover data.
+ *
+ * Restoring copies the contents into a fresh vmalloc area and frees the
+ * preserved pages: users get ordinary vmalloc memory (vfree() works, the
+ * vmalloc statistics stay right) at the cost of one copy of what are
+ * metadata arrays, a few MiB at most.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+
+#include "kexec_handover_internal.h"
+
+#define KHO_VMALLOC_PER_CHUNK	(PAGE_SIZE / sizeof(u64) - 1)
+
+struct kho_vmalloc_chunk {
+	__le64 next;
+	__le64 phys[KHO_VMALLOC_PER_CHUNK];
+};
+
+static_assert(sizeof(struct kho_vmalloc_chunk) == PAGE_SIZE);
+
+static void kho_vmalloc_free_chunks(phys_addr_t first, bool restore)
+{
+	while (first) {
+		struct kho_vmalloc_chunk *c = phys_to_virt(first);
+		struct page *page = restore ? kho_restore_pages(first, 1) :
+					      virt_to_page(c);
+
+		if (!page)
+			return;
+		first = le64_to_cpu(c->next);
+		if (!restore)
+			kho_unpreserve_pages(page, 1);
+		__free_page(page);
+	}
+}
+
+/**
+ * kho_unpreserve_vmalloc - undo kho_preserve_vmalloc()
+ * @preservation: the descriptor filled by kho_preserve_vmalloc()
+ *
+ * The area itself stays allocated; only its preservation ends.
+ */
+void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
+{
+	phys_addr_t cphys = preservation->first;
+
+	while (cphys) {
+		struct kho_vmalloc_chunk *c = phys_to_virt(cphys);
+		unsigned int i;
+
+		for (i = 0; i < KHO_VMALLOC_PER_CHUNK && c->phys[i]; i++)
+			kho_unpreserve_pages(pfn_to_page(PHYS_PFN(le64_to_cpu(c->phys[i]))), 1);
+		cphys = le64_to_cpu(c->next);
+	}
+	kho_vmalloc_free_chunks(preservation->first, false);
+	memset(preservation, 0, sizeof(*preservation));
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
+
+/**
+ * kho_preserve_vmalloc - preserve the pages of a vmalloc area
+ * @ptr:          start of an area returned by vmalloc() (not huge-mapped)
+ * @preservation: out: descriptor to hand to the next kernel
+ *
+ * The caller keeps the area allocated until the kexec, or calls
+ * kho_unpreserve_vmalloc().
+ *
+ * Return: 0, -EINVAL if @ptr is not a plain vmalloc area, -ENOMEM, or
+ * -EOPNOTSUPP if KHO is off. On error nothing stays preserved.
+ */
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation)
+{
+	struct vm_struct *vm = find_vm_area(ptr);
+	struct kho_vmalloc_chunk *chunk = NULL;
+	unsigned int i, slot = KHO_VMALLOC_PER_CHUNK;
+	int err;
+
+	memset(preservation, 0, sizeof(*preservation));
+	if (!vm || vm->addr != ptr || !(vm->flags & VM_ALLOC) || !vm->pages ||
+	    (vm->flags & VM_ALLOW_HUGE_VMAP))
+		return -EINVAL;
+	preservation->total_pages = vm->nr_pages;
+	preservation->flags = KHO_VMALLOC_ALLOC;
+	preservation->order = 0;
+
+	for (i = 0; i < vm->nr_pages; i++) {
+		if (slot == KHO_VMALLOC_PER_CHUNK) {
+			struct kho_vmalloc_chunk *next;
+
+			next = (void *)get_zeroed_page(GFP_KERNEL);
+			if (!next) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			err = kho_preserve_pages(virt_to_page(next), 1);
+			if (err) {
+				free_page((unsigned long)next);
+				goto fail;
+			}
+			if (chunk)
+				chunk->next = cpu_to_le64(virt_to_phys(next));
+			else
+				preservation->first = virt_to_phys(next);
+			chunk = next;
+			slot = 0;
+		}
+		err = kho_preserve_pages(vm->pages[i], 1);
+		if (err)
+			goto fail;
+		chunk->phys[slot++] = cpu_to_le64(page_to_phys(vm->pages[i]));
+	}
+	return 0;
+
+fail:
+	kho_unpreserve_vmalloc(preservation);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
+
+/**
+ * kho_restore_vmalloc - get back a vmalloc area the previous kernel preserved
+ * @preservation: the handed-over descriptor
+ *
+ * Return: a new vmalloc area (free it with vfree()) with the preserved
+ * contents, or NULL if the descriptor does not match what was preserved.
+ * The preserved pages are released in both cases.
+ */
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+{
+	unsigned long total = preservation->total_pages, done = 0;
+	phys_addr_t cphys = preservation->first;
+	void *area;
+
+	if (preservation->order || !(preservation->flags & KHO_VMALLOC_ALLOC) ||
+	    !total || total > totalram_pages())
+		return NULL;
+	area = vmalloc(total << PAGE_SHIFT);
+	if (!area)
+		return NULL;
+
+	while (cphys && done <= total) {
+		struct kho_vmalloc_chunk *c = phys_to_virt(cphys);
+		unsigned int i;
+
+		if (!kho_restore_pages(cphys, 1))
+			break;
+		for (i = 0; i < KHO_VMALLOC_PER_CHUNK && c->phys[i]; i++) {
+			struct page *page = kho_restore_pages(le64_to_cpu(c->phys[i]), 1);
+
+			if (!page || done == total)
+				goto bad;
+			memcpy_from_page(area + (done++ << PAGE_SHIFT), page, 0, PAGE_SIZE);
+			__free_page(page);
+		}
+		cphys = le64_to_cpu(c->next);
+		__free_page(virt_to_page(c));
+	}
+	if (done == total && !cphys)
+		return area;
+bad:
+	pr_warn("vmalloc preservation at %#llx does not match its descriptor\n",
+		preservation->first);
+	vfree(area);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
