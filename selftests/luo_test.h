@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 enum luo_result {
 	LUO_PASS = 0,
@@ -99,6 +100,10 @@ void luo_register(const struct luo_test *t);
 	return LUO_SKIP;						\
 } while (0)
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Values carried to the next stage on the kernel command line. */
 void luo_put(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -112,11 +117,84 @@ unsigned long long luo_get_u64(const char *key);
  */
 int luo_kexec(const char *kernel);
 
+/*
+ * luo_kexec_append - add @arg to the next kernel's command line (after the
+ * arguments of this boot, which are kept). Like every other argument it is
+ * then inherited by later stages. Returns 0 or -E2BIG.
+ */
+int luo_kexec_append(const char *arg);
+
+/*
+ * luo_kexec_hook - have luo_kexec() call @fn(@arg) after the image is
+ * loaded and right before reboot(), e.g. to stamp the time of the reboot
+ * into preserved memory.
+ */
+void luo_kexec_hook(void (*fn)(void *arg), void *arg);
+
+/*
+ * luo_agent_hold - fork a detached process (own session) that keeps a copy
+ * of every fd open at the time of the call until the kexec reboot ends it.
+ * The test can then close its own session fds before luo_kexec(), proving
+ * that what another process holds is what survives. Returns the agent's
+ * pid or -errno; luo_agent_release() kills and reaps it (closing its fds).
+ */
+pid_t luo_agent_hold(void);
+int luo_agent_release(pid_t pid);
+
 /* Helpers shared by tests. */
 const char *luo_boot_id(void);
 bool luo_kmsg_contains(const char *needle);
 long long luo_meminfo_kb(const char *field);
 double luo_now(void);
+
+/* Small file helpers (sysfs, procfs, debugfs): 0 / bytes read, or -errno. */
+int luo_write_file(const char *path, const char *val);
+ssize_t luo_read_file(const char *path, char *buf, size_t len);
+/* Raise RLIMIT_NOFILE (soft and hard) to at least @n: 0 or -errno. */
+int luo_set_nofile(unsigned long n);
+
+/*
+ * Test data: the u64 at byte offset @off of a buffer filled with seed
+ * @seed. Every word depends on its offset, so misplaced pages are caught.
+ */
+static inline uint64_t luo_pattern_word(uint64_t off, uint64_t seed)
+{
+	return ((off >> 3) + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
+}
+
+/* Fill @len bytes (a multiple of 8) standing at file offset @off. */
+void luo_pattern_fill(void *buf, size_t len, uint64_t off, uint64_t seed);
+/* Offset of the first word of @buf differing from the pattern, or @len. */
+size_t luo_pattern_check(const void *buf, size_t len, uint64_t off,
+			 uint64_t seed);
+/*
+ * Order-sensitive checksum of @len bytes (a multiple of 8), chained: start
+ * with any constant, pass the result back in for the next buffer.
+ */
+uint64_t luo_checksum(uint64_t sum, const void *buf, size_t len);
+/* A fresh random 64-bit seed. */
+uint64_t luo_seed(void);
+
+/*
+ * luo_memfd_new - a memfd (MFD_CLOEXEC | MFD_ALLOW_SEALING) of @size bytes
+ * holding the pattern of @seed, written with pwrite(). Returns fd or -errno.
+ * luo_memfd_verify - 0 if @fd is @size bytes long and holds that pattern
+ * (read with pread, from offset 0); otherwise prints why and returns -1.
+ */
+int luo_memfd_new(const char *name, size_t size, uint64_t seed);
+int luo_memfd_verify(int fd, size_t size, uint64_t seed);
+
+/*
+ * Physical frame of the page mapped at @addr (must be present), from
+ * /proc/self/pagemap; 0 if unknown. luo_kpageflags(): its /proc/kpageflags
+ * word, or 0.
+ */
+uint64_t luo_pfn(const void *addr);
+uint64_t luo_kpageflags(uint64_t pfn);
+#define LUO_KPF_THP	22	/* kpageflags bit: part of a transparent huge page */
+
+/* Shmem THP policy ("always", "never", ...): memfds allocate by it. */
+#define LUO_THP_SHMEM	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
 /* Print a benchmark figure: "luo-bench: <name> <value> <unit>". */
 void luo_bench(const char *name, double value, const char *unit);

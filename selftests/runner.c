@@ -7,10 +7,16 @@
  *                                 kernel command line, at stage luo.stage=
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/reboot.h>
@@ -24,6 +30,9 @@ static const struct luo_test *tests[MAX_TESTS];
 static int nr_tests;
 static char cmdline[CMDLINE_MAX];
 static char carry[CMDLINE_MAX];	/* "luo.k.key=value ..." for the next stage */
+static char extra[CMDLINE_MAX];	/* luo_kexec_append() arguments */
+static void (*kexec_hook)(void *arg);
+static void *kexec_hook_arg;
 static int cur_stage;
 
 static int stages_of(const struct luo_test *t)
@@ -93,11 +102,27 @@ unsigned long long luo_get_u64(const char *key)
 	return v ? strtoull(v, NULL, 0) : 0;
 }
 
+/* Drop " luo.k.@key=..." from the carried values, so luo_put() can replace. */
+static void carry_drop(const char *key)
+{
+	char pat[160];
+	char *p, *end;
+
+	snprintf(pat, sizeof(pat), " luo.k.%s=", key);
+	p = strstr(carry, pat);
+	if (!p)
+		return;
+	end = p + 1 + strcspn(p + 1, " ");
+	memmove(p, end, strlen(end) + 1);
+}
+
 void luo_put(const char *key, const char *fmt, ...)
 {
-	size_t len = strlen(carry);
+	size_t len;
 	va_list ap;
 
+	carry_drop(key);
+	len = strlen(carry);
 	len += snprintf(carry + len, sizeof(carry) - len, " luo.k.%s=", key);
 	va_start(ap, fmt);
 	if (len < sizeof(carry))
@@ -124,8 +149,8 @@ int luo_kexec(const char *kernel)
 					len ? " " : "", (int)n, p);
 		p += n;
 	}
-	len += snprintf(next + len, sizeof(next) - len, " luo.stage=%d%s",
-			cur_stage + 1, carry);
+	len += snprintf(next + len, sizeof(next) - len, "%s luo.stage=%d%s",
+			extra, cur_stage + 1, carry);
 	if (len >= sizeof(next)) {
 		luo_fail("next command line too long");
 		return -E2BIG;
@@ -145,6 +170,8 @@ int luo_kexec(const char *kernel)
 	}
 	printf("luo-kexec: stage %d -> %d\n", cur_stage, cur_stage + 1);
 	fflush(stdout);
+	if (kexec_hook)
+		kexec_hook(kexec_hook_arg);
 	if (reboot(LINUX_REBOOT_CMD_KEXEC))
 		err = -errno;
 	else
@@ -155,6 +182,236 @@ out:
 	if (ifd >= 0)
 		close(ifd);
 	return err;
+}
+
+int luo_kexec_append(const char *arg)
+{
+	size_t len = strlen(extra);
+
+	if (len + 1 + strlen(arg) >= sizeof(extra))
+		return -E2BIG;
+	snprintf(extra + len, sizeof(extra) - len, " %s", arg);
+	return 0;
+}
+
+void luo_kexec_hook(void (*fn)(void *arg), void *arg)
+{
+	kexec_hook = fn;
+	kexec_hook_arg = arg;
+}
+
+pid_t luo_agent_hold(void)
+{
+	pid_t pid;
+
+	/* Nothing buffered may be printed twice by the child. */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid)
+		return pid;
+
+	/*
+	 * The agent: its own session so no terminal or process-group signal
+	 * from the test reaches it; it owns copies of the test's fds (fork
+	 * duplicates the fd table, close-on-exec does not matter without an
+	 * exec) and only sleeps. The kexec reboot, or luo_agent_release(),
+	 * ends it.
+	 */
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	for (;;)
+		pause();
+}
+
+int luo_agent_release(pid_t pid)
+{
+	if (kill(pid, SIGKILL))
+		return -errno;
+	if (waitpid(pid, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int luo_write_file(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	err = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return err;
+}
+
+ssize_t luo_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+int luo_set_nofile(unsigned long n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= n && rl.rlim_max >= n)
+		return 0;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}
+
+void luo_pattern_fill(void *buf, size_t len, uint64_t off, uint64_t seed)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = luo_pattern_word(off + i * 8, seed);
+}
+
+size_t luo_pattern_check(const void *buf, size_t len, uint64_t off,
+			 uint64_t seed)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != luo_pattern_word(off + i * 8, seed))
+			return i * 8;
+	return len;
+}
+
+uint64_t luo_checksum(uint64_t sum, const void *buf, size_t len)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	/*
+	 * FNV-1a step over 64-bit words, plus a fold: a multiply only carries
+	 * low bits upwards, and with the offset-derived pattern the low bits
+	 * of plain FNV came back to their start value after a whole GiB.
+	 */
+	for (i = 0; i < len / 8; i++) {
+		sum = (sum ^ w[i]) * 0x100000001b3ULL;
+		sum ^= sum >> 29;
+	}
+	return sum;
+}
+
+#define CHUNK	(1 << 20)
+
+int luo_memfd_new(const char *name, size_t size, uint64_t seed)
+{
+	static uint64_t buf[CHUNK / 8];
+	size_t off, n;
+	int fd, err;
+
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size))
+		goto fail;
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		luo_pattern_fill(buf, CHUNK, off, seed);
+		if (pwrite(fd, buf, n, off) != (ssize_t)n) {
+			errno = errno ?: EIO;
+			goto fail;
+		}
+	}
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+int luo_memfd_verify(int fd, size_t size, uint64_t seed)
+{
+	static uint64_t want[CHUNK / 8], got[CHUNK / 8];
+	struct stat st;
+	size_t off, n;
+
+	if (fstat(fd, &st)) {
+		luo_info("fstat(%d): %m", fd);
+		return -1;
+	}
+	if ((size_t)st.st_size != size) {
+		luo_info("fd %d: size %lld, expected %zu", fd,
+			 (long long)st.st_size, size);
+		return -1;
+	}
+	for (off = 0; off < size; off += n) {
+		n = size - off < CHUNK ? size - off : CHUNK;
+		luo_pattern_fill(want, CHUNK, off, seed);
+		if (pread(fd, got, n, off) != (ssize_t)n) {
+			luo_info("fd %d: short read at %zu: %m", fd, off);
+			return -1;
+		}
+		if (memcmp(want, got, n)) {
+			luo_info("fd %d: content differs in [%zu, %zu)", fd, off,
+				 off + n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+uint64_t luo_seed(void)
+{
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)(luo_now() * 1e9) ^ getpid();
+	return seed;
+}
+
+/* One u64 at index @idx of a /proc table file, or 0. */
+static uint64_t proc_u64(const char *path, uint64_t idx)
+{
+	uint64_t v = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &v, sizeof(v), idx * sizeof(v)) != sizeof(v))
+		v = 0;
+	close(fd);
+	return v;
+}
+
+uint64_t luo_pfn(const void *addr)
+{
+	uint64_t e = proc_u64("/proc/self/pagemap",
+			      (uintptr_t)addr / sysconf(_SC_PAGESIZE));
+
+	/* Bit 63: present; bits 0-54: frame number (0 without privilege). */
+	return e >> 63 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+uint64_t luo_kpageflags(uint64_t pfn)
+{
+	return proc_u64("/proc/kpageflags", pfn);
 }
 
 const char *luo_boot_id(void)

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_core.c - Live Update Orchestrator: /dev/liveupdate, the reboot
+ * path, and the "LUO" handover blob.
+ *
+ * liveupdate=on (and KHO on) enables it. The agent opens /dev/liveupdate
+ * (exclusive, CAP_SYS_ADMIN), creates sessions and preserves files in
+ * them. reboot(LINUX_REBOOT_CMD_KEXEC) freezes every file and writes the
+ * sessions into space reserved ahead of time. In the new kernel the first
+ * open reads the previous kernel's sessions; if they cannot be read, the
+ * memory of what was read is released and every open fails with EIO.
+ */
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "luo_internal.h"
+#include "luo_ioctl.h"
+
+DEFINE_MUTEX(luo_lock);
+bool luo_frozen;			/* sessions serialized for the kexec */
+
+static bool luo_enable __ro_after_init;
+static atomic_t luo_dev_busy = ATOMIC_INIT(0);
+static struct luo_ser_header *luo_header;	/* outgoing, preserved */
+static u64 luo_liveupdate_num;			/* updates so far */
+static bool luo_in_loaded;
+static int luo_in_err;
+
+static int __init luo_parse_enable(char *p)
+{
+	return kstrtobool(p, &luo_enable);
+}
+early_param("liveupdate", luo_parse_enable);
+
+/**
+ * liveupdate_enabled - is the Live Update Orchestrator on?
+ *
+ * Return: true if "liveupdate=on" was given, KHO is on, and LUO set up.
+ */
+bool liveupdate_enabled(void)
+{
+	return luo_enable;
+}
+EXPORT_SYMBOL_GPL(liveupdate_enabled);
+
+long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nops,
+			unsigned int base, unsigned int cmd, void __user *uarg,
+			struct luo_session *session, enum luo_kind kind)
+{
+	u64 buf[(LIVEUPDATE_SESSION_NAME_LENGTH + 8) / sizeof(u64)];
+	struct luo_ucmd ucmd = { .cmd = buf, .session = session, .new_fd = -1 };
+	const struct luo_ioctl_op *op;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize;
+	long ret;
+
+	if (nr < base || nr >= base + nops)
+		return -EINVAL;
+	op = &ops[nr - base];
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (cmd != op->cmd)
+		return -ENOTTY;
+	if (op->kind != LUO_ANY && op->kind != kind)
+		return -EINVAL;
+	if (usize < op->min_size)
+		return -EINVAL;
+	if (WARN_ON_ONCE(op->size > sizeof(buf)))
+		return -EINVAL;
+	ret = copy_struct_from_user(buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = op->fn(&ucmd);
+	if (!ret && copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
+		ret = -EFAULT;
+	if (ucmd.new_file) {
+		if (!ret) {
+			fd_install(ucmd.new_fd, ucmd.new_file);
+		} else {
+			if (ucmd.undo)
+				ucmd.undo(&ucmd);
+			put_unused_fd(ucmd.new_fd);
+			fput(ucmd.new_file);
+		}
+	}
+	return ret;
+}
+
+/* Reserve an fd for @file (whose reference is consumed); installed later. */
+int luo_ucmd_install_fd(struct luo_ucmd *ucmd, struct file *file, s32 *fdp,
+			int flags)
+{
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+
+	if (fd < 0) {
+		fput(file);
+		return fd;
+	}
+	ucmd->new_fd = fd;
+	ucmd->new_file = file;
+	*fdp = fd;
+	return 0;
+}
+
+static int luo_create_session(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_ioctl_create_session *arg = ucmd->cmd;
+	struct file *file;
+	int err;
+
+	err = luo_session_create((const char *)arg->name, &file);
+	if (err)
+		return err;
+	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
+}
+
+/* A failed reply must not finish the session: detach it from the file. */
+static void luo_retrieve_session_undo(struct luo_ucmd *ucmd)
+{
+	struct luo_session *s = ucmd->new_file->private_data;
+
+	s->retrieved = false;
+	ucmd->new_file->private_data = NULL;
+}
+
+static int luo_retrieve_session(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_ioctl_retrieve_session *arg = ucmd->cmd;
+	struct file *file;
+	int err;
+
+	err = luo_session_retrieve((const char *)arg->name, &file);
+	if (err)
+		return err;
+	ucmd->undo = luo_retrieve_session_undo;
+	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
+}
+
+static const struct luo_ioctl_op luo_dev_ops[] = {
+	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_create_session,
+		     struct liveupdate_ioctl_create_session, name, LUO_ANY),
+	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, luo_retrieve_session,
+		     struct liveupdate_ioctl_retrieve_session, name, LUO_ANY),
+};
+
+static long luo_dev_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	long ret;
+
+	mutex_lock(&luo_lock);
+	ret = luo_ioctl_dispatch(luo_dev_ops, ARRAY_SIZE(luo_dev_ops),
+				 LIVEUPDATE_CMD_BASE, cmd, (void __user *)arg,
+				 NULL, LUO_ANY);
+	mutex_unlock(&luo_lock);
+	return ret;
+}
+
+/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
+static int luo_load_incoming(void)
+{
+	const struct luo_ser_header *hdr;
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t size;
+	int err;
+
+	err = kho_retrieve_subtree(LUO_SUBTREE_NAME, &phys, &size);
+	if (err == -ENOENT)
+		return 0;	/* cold boot, or nothing handed over */
+	if (err || size < sizeof(*hdr) || size > PAGE_SIZE || !PAGE_ALIGNED(phys)) {
+		pr_warn("handover blob is malformed, incoming sessions lost\n");
+		return -EIO;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio) {
+		pr_warn("handover blob was not preserved, incoming sessions lost\n");
+		return -EIO;
+	}
+	hdr = folio_address(folio);
+	if (strncmp(hdr->compatible, LUO_COMPATIBLE, sizeof(hdr->compatible))) {
+		pr_warn("handover is '%.8s', this kernel reads '%s': incoming sessions lost\n",
+			hdr->compatible, LUO_COMPATIBLE);
+		err = -EIO;
+		goto out;
+	}
+	luo_liveupdate_num = le64_to_cpu(hdr->liveupdate_num);
+	err = luo_flb_deserialize(le64_to_cpu(hdr->flbs_pa));
+	if (!err)
+		err = luo_sessions_deserialize(le64_to_cpu(hdr->sessions_pa));
+	if (err) {
+		pr_warn("incoming sessions are malformed (%d), releasing them\n", err);
+		luo_sessions_discard_incoming();
+		err = -EIO;
+		goto out;
+	}
+	pr_info("live update #%llu: incoming sessions ready\n", luo_liveupdate_num);
+out:
+	folio_put(folio);
+	return err;
+}
+
+int luo_ensure_incoming(void)
+{
+	int err;
+
+	mutex_lock(&luo_lock);
+	if (!luo_in_loaded) {
+		luo_in_err = luo_load_incoming();
+		luo_in_loaded = true;
+	}
+	err = luo_in_err;
+	mutex_unlock(&luo_lock);
+	return err;
+}
+
+static int luo_dev_open(struct inode *inode, struct file *file)
+{
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (atomic_cmpxchg(&luo_dev_busy, 0, 1))
+		return -EBUSY;
+	err = luo_ensure_incoming();
+	if (err) {
+		atomic_set(&luo_dev_busy, 0);
+		return err;
+	}
+	return 0;
+}
+
+static int luo_dev_release(struct inode *inode, struct file *file)
+{
+	atomic_set(&luo_dev_busy, 0);
+	return 0;
+}
+
+static const struct file_operations luo_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = luo_dev_open,
+	.release = luo_dev_release,
+	.unlocked_ioctl = luo_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice luo_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "liveupdate",
+	.fops = &luo_dev_fops,
+	.mode = 0600,
+};
+
+/**
+ * liveupdate_reboot - freeze and serialize every session for a kexec
+ *
+ * Called by kernel_kexec() before the reboot. If a file cannot freeze, the
+ * files already frozen are unfrozen, the reboot fails with that error and
+ * the sessions stay usable. Does not allocate.
+ *
+ * Return: 0 or the freeze error.
+ */
+int liveupdate_reboot(void)
+{
+	u64 sessions_pa;
+	int err;
+
+	if (!luo_enable)
+		return 0;
+
+	mutex_lock(&luo_lock);
+	err = luo_files_freeze();
+	if (err)
+		goto out;
+	luo_sessions_serialize(&sessions_pa);
+	luo_header->sessions_pa = cpu_to_le64(sessions_pa);
+	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());
+	luo_header->liveupdate_num = cpu_to_le64(luo_liveupdate_num + 1);
+	luo_frozen = true;
+	pr_info("sessions serialized for live update #%llu\n",
+		luo_liveupdate_num + 1);
+out:
+	mutex_unlock(&luo_lock);
+	return err;
+}
+
+static struct dentry *luo_debugfs;
+
+/* For test handlers: /sys/kernel/debug/liveupdate. */
+struct dentry *luo_debugfs_dir(void)
+{
+	return luo_debugfs;
+}
+
+static int __init luo_init(void)
+{
+	int err;
+
+	if (!luo_enable)
+		return 0;
+	if (!kho_is_enabled()) {
+		pr_warn("liveupdate=on needs KHO (kho=on): live update disabled\n");
+		luo_enable = false;
+		return 0;
+	}
+
+	luo_sessions_init();
+	err = luo_flb_init();
+	if (err)
+		goto fail;
+	luo_header = kho_alloc_preserve(PAGE_SIZE);
+	if (IS_ERR(luo_header)) {
+		err = PTR_ERR(luo_header);
+		goto fail;
+	}
+	strscpy_pad(luo_header->compatible, LUO_COMPATIBLE,
+		    sizeof(luo_header->compatible));
+	err = kho_add_subtree(LUO_SUBTREE_NAME, luo_header, sizeof(*luo_header));
+	if (err)
+		goto fail_header;
+	err = misc_register(&luo_miscdev);
+	if (err)
+		goto fail_subtree;
+	if (IS_ENABLED(CONFIG_DEBUG_FS))
+		luo_debugfs = debugfs_create_dir("liveupdate", NULL);
+	pr_info("enabled%s\n", is_kho_boot() ? " (live update boot)" : "");
+	return 0;
+
+fail_subtree:
+	kho_remove_subtree(luo_header);
+fail_header:
+	kho_unpreserve_free(luo_header);
+fail:
+	pr_err("cannot set up (%d): live update disabled\n", err);
+	luo_enable = false;
+	return err;
+}
+device_initcall(luo_init);

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_file.c - file handlers and the files preserved in sessions.
+ *
+ * The registry is a list of handlers in registration order; the first one
+ * whose can_preserve() accepts a file owns it. A handler bound to a file
+ * (outgoing, or incoming and not finished) holds a module reference and
+ * cannot be unregistered. Incoming files bind to a handler by compatible
+ * string at first use, so a handler registered late (a module, a BPF
+ * struct_ops handler) can still retrieve or finish them.
+ *
+ * Every preserved object is also indexed by identity in luo_preserved, so
+ * that one object cannot be preserved twice, in any session (EBUSY).
+ */
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/liveupdate.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "luo_internal.h"
+
+DECLARE_RWSEM(luo_handlers_lock);
+static LIST_HEAD(luo_handlers);
+static DEFINE_XARRAY(luo_preserved);	/* id -> struct luo_file */
+
+/**
+ * liveupdate_register_file_handler - make a file handler available
+ * @fh: the handler; @fh->ops and @fh->compatible must be set
+ *
+ * Return: 0, -EOPNOTSUPP when live update is off, -EINVAL for missing
+ * callbacks or an empty/overlong compatible, -EEXIST if the compatible is
+ * registered already.
+ */
+int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
+{
+	const struct liveupdate_file_ops *ops = fh->ops;
+	int err = 0;
+
+	if (!liveupdate_enabled())
+		return -EOPNOTSUPP;
+	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
+	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
+	    strnlen(fh->compatible, sizeof(fh->compatible)) == sizeof(fh->compatible))
+		return -EINVAL;
+
+	INIT_LIST_HEAD(&fh->flbs);
+	fh->users = 0;
+	down_write(&luo_handlers_lock);
+	if (luo_handler_find(fh->compatible))
+		err = -EEXIST;
+	else
+		list_add_tail(&fh->list, &luo_handlers);
+	up_write(&luo_handlers_lock);
+	if (!err)
+		pr_info("file handler '%s' registered\n", fh->compatible);
+	return err;
+}
+EXPORT_SYMBOL_GPL(liveupdate_register_file_handler);
+
+/**
+ * liveupdate_unregister_file_handler - remove a file handler
+ * @fh: a registered handler
+ *
+ * Return: 0, or -EBUSY while a file or FLB still depends on it.
+ */
+int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
+{
+	int err = 0;
+
+	down_write(&luo_handlers_lock);
+	if (fh->users || !list_empty(&fh->flbs))
+		err = -EBUSY;
+	else
+		list_del_init(&fh->list);
+	up_write(&luo_handlers_lock);
+	if (!err)
+		pr_info("file handler '%s' unregistered\n", fh->compatible);
+	return err;
+}
+EXPORT_SYMBOL_GPL(liveupdate_unregister_file_handler);
+
+/* Caller holds luo_handlers_lock. */
+struct liveupdate_file_handler *luo_handler_find(const char *compatible)
+{
+	struct liveupdate_file_handler *fh;
+
+	list_for_each_entry(fh, &luo_handlers, list)
+		if (!strncmp(fh->compatible, compatible, sizeof(fh->compatible)))
+			return fh;
+	return NULL;
+}
+
+/* Bind a file to @fh: pins the handler (and its module). Caller holds luo_handlers_lock. */
+int luo_handler_get(struct liveupdate_file_handler *fh)
+{
+	if (!try_module_get(fh->ops->owner))
+		return -ENODEV;
+	fh->users++;
+	return 0;
+}
+
+void luo_handler_put(struct liveupdate_file_handler *fh)
+{
+	down_write(&luo_handlers_lock);
+	fh->users--;
+	up_write(&luo_handlers_lock);
+	module_put(fh->ops->owner);
+}
+
+/* First handler that takes @file, bound to it; NULL if none. */
+static struct liveupdate_file_handler *luo_handler_for(struct file *file)
+{
+	struct liveupdate_file_handler *fh, *found = NULL;
+
+	down_write(&luo_handlers_lock);
+	list_for_each_entry(fh, &luo_handlers, list) {
+		if (fh->ops->can_preserve(fh, file)) {
+			if (!luo_handler_get(fh))
+				found = fh;
+			break;
+		}
+	}
+	up_write(&luo_handlers_lock);
+	return found;
+}
+
+static struct luo_file *luo_file_find(struct luo_session *s, u64 token)
+{
+	struct luo_file *f;
+
+	list_for_each_entry(f, &s->files, list)
+		if (f->token == token)
+			return f;
+	return NULL;
+}
+
+static void luo_file_args(struct luo_file *f, struct liveupdate_file_op_args *args)
+{
+	*args = (struct liveupdate_file_op_args) {
+		.handler = f->handler,
+		.file = f->file,
+		.serialized_data = f->data,
+		.private_data = f->private_data,
+	};
+}
+
+/**
+ * luo_file_preserve - PRESERVE_FD: preserve @fd under @token in @s
+ * @s:     an outgoing session
+ * @token: the caller's key, unique in @s
+ * @fd:    the file descriptor
+ *
+ * Caller holds luo_lock.
+ *
+ * Return: 0 or -EEXIST, -EBADF, -ENOENT, -EBUSY, -ENOSPC, -ENOMEM, or the
+ * handler's error.
+ */
+int luo_file_preserve(struct luo_session *s, u64 token, int fd)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f;
+	struct file *file;
+	int err;
+
+	if (luo_file_find(s, token))
+		return -EEXIST;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f) {
+		err = -ENOMEM;
+		goto err_fput;
+	}
+	f->handler = luo_handler_for(file);
+	if (!f->handler) {
+		err = -ENOENT;
+		goto err_free;
+	}
+	f->file = file;
+	f->token = token;
+	strscpy(f->compatible, f->handler->compatible, sizeof(f->compatible));
+	f->id = f->handler->ops->get_id ? f->handler->ops->get_id(file) :
+					  (unsigned long)file_inode(file);
+
+	err = xa_insert(&luo_preserved, f->id, f, GFP_KERNEL);
+	if (err)
+		goto err_handler;	/* -EBUSY: preserved in some session */
+
+	/* Room for this file's entry at reboot, reserved now. */
+	err = luo_blocks_reserve(&s->file_blocks, s->nr_files + 1);
+	if (err)
+		goto err_xa;
+
+	err = luo_flb_file_preserve(f->handler);
+	if (err)
+		goto err_blocks;
+
+	luo_file_args(f, &args);
+	err = f->handler->ops->preserve(&args);
+	if (err)
+		goto err_flb;
+	f->data = args.serialized_data;
+	f->private_data = args.private_data;
+
+	list_add_tail(&f->list, &s->files);
+	s->nr_files++;
+	return 0;
+
+err_flb:
+	luo_flb_file_unpreserve(f->handler);
+err_blocks:
+	luo_blocks_reserve(&s->file_blocks, s->nr_files);
+err_xa:
+	xa_erase(&luo_preserved, f->id);
+err_handler:
+	luo_handler_put(f->handler);
+err_free:
+	kfree(f);
+err_fput:
+	fput(file);
+	return err;
+}
+
+static void luo_file_release(struct luo_file *f)
+{
+	if (f->file)
+		fput(f->file);
+	if (f->handler)
+		luo_handler_put(f->handler);
+	kfree(f);
+}
+
+/* Close of an outgoing session: unpreserve every file, newest first. */
+void luo_file_unpreserve_all(struct luo_session *s)
+{
+	struct luo_file *f, *tmp;
+
+	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
+		struct liveupdate_file_op_args args;
+
+		luo_file_args(f, &args);
+		f->handler->ops->unpreserve(&args);
+		luo_flb_file_unpreserve(f->handler);
+		xa_erase(&luo_preserved, f->id);
+		list_del(&f->list);
+		s->nr_files--;
+		luo_file_release(f);
+	}
+	luo_blocks_reserve(&s->file_blocks, 0);
+}
+
+/* Bind an incoming file to the handler of its compatible, if there is one. */
+static int luo_file_bind(struct luo_file *f)
+{
+	struct liveupdate_file_handler *fh;
+	int err = -EOPNOTSUPP;
+
+	if (f->handler)
+		return 0;
+	down_write(&luo_handlers_lock);
+	fh = luo_handler_find(f->compatible);
+	if (fh)
+		err = luo_handler_get(fh);
+	up_write(&luo_handlers_lock);
+	if (!err)
+		f->handler = fh;
+	return err;
+}
+
+/**
+ * luo_file_retrieve - RETRIEVE_FD: the file preserved under @token
+ * @s:     an incoming session
+ * @token: its token
+ * @filep: out: the file, with a reference for the caller
+ *
+ * Caller holds luo_lock. The first retrieval asks the handler; later ones
+ * return the same file; a failure is remembered and returned again.
+ *
+ * Return: 0, -ENOENT for an unknown token, -EOPNOTSUPP if no handler of
+ * the file's format is registered, or the handler's error.
+ */
+int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
+{
+	struct liveupdate_file_op_args args;
+	struct luo_file *f = s->finished ? NULL : luo_file_find(s, token);
+	int err;
+
+	if (!f)
+		return -ENOENT;
+	if (f->retrieve_err)
+		return f->retrieve_err;
+	if (!f->file) {
+		err = luo_file_bind(f);
+		if (err) {
+			pr_warn("session '%s' token %llu: no handler for '%s'\n",
+				s->name, token, f->compatible);
+			return err;	/* not sticky: a handler may come later */
+		}
+		err = luo_flb_file_retrieve(f->handler);
+		if (!err) {
+			luo_file_args(f, &args);
+			err = f->handler->ops->retrieve(&args);
+		}
+		if (err) {
+			f->retrieve_err = err;
+			return err;
+		}
+		f->file = args.file;
+		f->private_data = args.private_data;
+		f->data = args.serialized_data;
+	}
+	*filep = get_file(f->file);
+	return 0;
+}
+
+/**
+ * luo_file_finish_all - FINISH: end the live update of every file of @s
+ * @s:     an incoming session
+ * @force: finish even if a handler says it cannot (session fd closed)
+ *
+ * Caller holds luo_lock.
+ *
+ * Return: 0, or -EBUSY (nothing done) if a handler cannot finish yet.
+ */
+int luo_file_finish_all(struct luo_session *s, bool force)
+{
+	struct luo_file *f, *tmp;
+
+	if (s->finished)
+		return 0;
+
+	list_for_each_entry(f, &s->files, list) {
+		struct liveupdate_file_op_args args;
+
+		if (luo_file_bind(f) || !f->handler->ops->can_finish)
+			continue;
+		luo_file_args(f, &args);
+		args.retrieved = !!f->file;
+		if (!f->handler->ops->can_finish(&args)) {
+			if (!force)
+				return -EBUSY;
+			pr_warn("session '%s' closed while token %llu cannot finish\n",
+				s->name, f->token);
+		}
+	}
+
+	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
+		struct liveupdate_file_op_args args;
+
+		if (f->handler) {
+			luo_file_args(f, &args);
+			args.retrieved = !!f->file;
+			f->handler->ops->finish(&args);
+			luo_flb_file_finish(f->handler);
+		} else {
+			pr_warn("session '%s' token %llu: no handler for '%s', its memory stays reserved\n",
+				s->name, f->token, f->compatible);
+		}
+		list_del(&f->list);
+		s->nr_files--;
+		luo_file_release(f);
+	}
+	s->finished = true;
+	return 0;
+}
+
+void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser)
+{
+	memset(ser, 0, sizeof(*ser));
+	strscpy(ser->compatible, f->compatible, sizeof(ser->compatible));
+	ser->data = cpu_to_le64(f->data);
+	ser->token = cpu_to_le64(f->token);
+}
+
+/* Reboot: freeze every outgoing file in order. Caller holds luo_lock. */
+int luo_files_freeze(void)
+{
+	struct luo_session *s;
+	struct luo_file *f;
+	int err;
+
+	list_for_each_entry(s, &luo_out_sessions, list) {
+		list_for_each_entry(f, &s->files, list) {
+			struct liveupdate_file_op_args args;
+
+			if (!f->handler->ops->freeze) {
+				f->frozen = true;
+				continue;
+			}
+			luo_file_args(f, &args);
+			err = f->handler->ops->freeze(&args);
+			if (err) {
+				pr_warn("session '%s' token %llu: freeze failed (%d), reboot aborted\n",
+					s->name, f->token, err);
+				luo_files_unfreeze();
+				return err;
+			}
+			f->data = args.serialized_data;
+			f->private_data = args.private_data;
+			f->frozen = true;
+		}
+	}
+	return 0;
+}
+
+/* Undo luo_files_freeze() for the files it froze, newest first. */
+void luo_files_unfreeze(void)
+{
+	struct luo_session *s;
+	struct luo_file *f;
+
+	list_for_each_entry_reverse(s, &luo_out_sessions, list) {
+		list_for_each_entry_reverse(f, &s->files, list) {
+			struct liveupdate_file_op_args args;
+
+			if (!f->frozen)
+				continue;
+			f->frozen = false;
+			if (!f->handler->ops->unfreeze)
+				continue;
+			luo_file_args(f, &args);
+			f->handler->ops->unfreeze(&args);
+			f->data = args.serialized_data;
+			f->private_data = args.private_data;
+		}
+	}
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live Update Orchestrator internals: handover format (luo-v5), sessions,
+ * files, FLBs.
+ *
+ * Lock order (outermost first):
+ *   luo_lock            sessions, their files, FLB state, reboot
+ *   luo_handlers_lock   the handler registry (also taken alone)
+ * Handler callbacks run under luo_lock and may take their own locks.
+ */
+#ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+
+#include <linux/liveupdate.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+/* ---- Handover format (all little-endian, packed) ---------------------- */
+
+#define LUO_COMPATIBLE		"luo-v5"
+#define LUO_SUBTREE_NAME	"LUO"
+#define LUO_MAX_BLOCKS		10000
+#define LUO_MAX_FLBS		63
+
+struct luo_ser_header {
+	char compatible[8];
+	__le64 liveupdate_num;
+	__le64 sessions_pa;
+	__le64 flbs_pa;
+} __packed;
+
+struct luo_ser_block {
+	__le64 next;
+	__le64 count;
+	u8 entries[];
+} __packed;
+
+struct luo_ser_session {
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	__le64 files_pa;
+	__le64 file_count;
+} __packed;
+
+struct luo_ser_file {
+	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+	__le64 data;
+	__le64 token;
+} __packed;
+
+struct luo_ser_flb_header {
+	__le64 pgcnt;
+	__le64 count;
+} __packed;
+
+struct luo_ser_flb {
+	char name[LIVEUPDATE_FLB_COMPAT_LENGTH];
+	__le64 data;
+	__le64 count;
+} __packed;
+
+static_assert(sizeof(struct luo_ser_header) == 32);
+static_assert(sizeof(struct luo_ser_session) == 80);
+static_assert(sizeof(struct luo_ser_file) == 64);
+static_assert(sizeof(struct luo_ser_flb) == 64);
+
+/* ---- Block sets: serialization space reserved ahead of the reboot ----- */
+
+struct luo_blocks {
+	size_t entry_size;
+	unsigned int per_block;
+	unsigned int nr_blocks;
+	struct luo_ser_block **blocks;	/* preserved pages */
+};
+
+void luo_blocks_init(struct luo_blocks *b, size_t entry_size);
+int luo_blocks_reserve(struct luo_blocks *b, unsigned long nr_entries);
+void luo_blocks_destroy(struct luo_blocks *b);
+void *luo_blocks_entry(struct luo_blocks *b, unsigned long idx);
+u64 luo_blocks_seal(struct luo_blocks *b, unsigned long nr_entries);
+
+typedef int (*luo_entry_fn)(const void *entry, void *arg);
+int luo_blocks_read(u64 first, size_t entry_size, luo_entry_fn fn, void *arg);
+
+/* ---- Runtime objects --------------------------------------------------- */
+
+struct luo_file {
+	struct list_head list;			/* in session->files */
+	struct liveupdate_file_handler *handler;	/* NULL: not bound yet */
+	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+	u64 token;
+	u64 data;				/* serialized_data */
+	void *private_data;
+	struct file *file;		/* outgoing: preserved; incoming: retrieved */
+	unsigned long id;		/* outgoing: key in luo_preserved */
+	int retrieve_err;		/* sticky */
+	bool frozen;
+};
+
+struct luo_session {
+	struct list_head list;
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	bool incoming;
+	bool retrieved;			/* incoming: fd handed out */
+	bool finished;
+	struct list_head files;
+	unsigned long nr_files;
+	struct luo_blocks file_blocks;	/* outgoing */
+};
+
+extern struct mutex luo_lock;
+extern struct rw_semaphore luo_handlers_lock;
+extern bool luo_frozen;
+
+/* luo_core.c */
+int luo_ensure_incoming(void);
+struct dentry *luo_debugfs_dir(void);
+
+/* luo_session.c */
+extern struct list_head luo_out_sessions;
+extern struct list_head luo_in_sessions;
+int luo_session_create(const char *name, struct file **filep);
+int luo_session_retrieve(const char *name, struct file **filep);
+int luo_sessions_serialize(u64 *sessions_pa);
+int luo_sessions_deserialize(u64 sessions_pa);
+void luo_sessions_discard_incoming(void);
+int luo_sessions_init(void);
+
+/* luo_file.c */
+struct liveupdate_file_handler *luo_handler_find(const char *compatible);
+int luo_handler_get(struct liveupdate_file_handler *fh);
+void luo_handler_put(struct liveupdate_file_handler *fh);
+int luo_file_preserve(struct luo_session *s, u64 token, int fd);
+void luo_file_unpreserve_all(struct luo_session *s);
+int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep);
+int luo_file_finish_all(struct luo_session *s, bool force);
+int luo_files_freeze(void);
+void luo_files_unfreeze(void);
+void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser);
+
+/* luo_flb.c */
+int luo_flb_file_preserve(struct liveupdate_file_handler *fh);
+void luo_flb_file_unpreserve(struct liveupdate_file_handler *fh);
+void luo_flb_file_finish(struct liveupdate_file_handler *fh);
+int luo_flb_file_retrieve(struct liveupdate_file_handler *fh);
+int luo_flb_init(void);
+u64 luo_flb_serialize(void);
+
+struct luo_flb_state {
+	bool in_present;
+	bool in_retrieved;
+	bool in_finished;
+	u64 in_files;
+};
+
+void luo_flb_incoming_state(struct liveupdate_flb *flb, struct luo_flb_state *st);
+int luo_flb_deserialize(u64 flbs_pa);
+
+#endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

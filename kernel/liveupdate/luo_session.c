@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_session.c - named sessions: the unit an agent preserves files in.
+ *
+ * An outgoing session lives as long as its anon-inode fd: closing it
+ * unpreserves everything in it. At reboot every outgoing session and its
+ * files are written to block sets reserved while they were created, so
+ * the reboot path does not allocate. In the new kernel, sessions read from
+ * the handover are incoming: retrieved once by name, their files
+ * retrieved by token, then finished (explicitly or by closing the fd).
+ * All session state is protected by luo_lock.
+ */
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/liveupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "luo_internal.h"
+#include "luo_ioctl.h"
+
+LIST_HEAD(luo_out_sessions);
+LIST_HEAD(luo_in_sessions);
+static unsigned long luo_nr_out_sessions;
+static struct luo_blocks luo_session_blocks;
+
+static struct luo_session *luo_session_find(struct list_head *head,
+					    const char *name)
+{
+	struct luo_session *s;
+
+	list_for_each_entry(s, head, list)
+		if (!strncmp(s->name, name, sizeof(s->name)))
+			return s;
+	return NULL;
+}
+
+static struct luo_session *luo_session_alloc(const char *name, bool incoming)
+{
+	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	strscpy(s->name, name, sizeof(s->name));
+	s->incoming = incoming;
+	INIT_LIST_HEAD(&s->files);
+	luo_blocks_init(&s->file_blocks, sizeof(struct luo_ser_file));
+	return s;
+}
+
+static void luo_session_free(struct luo_session *s)
+{
+	luo_blocks_destroy(&s->file_blocks);
+	kfree(s);
+}
+
+/* ---- Session fd ioctls ------------------------------------------------- */
+
+static int luo_session_preserve_fd(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_preserve_fd *arg = ucmd->cmd;
+
+	if (luo_frozen)
+		return -EBUSY;
+	return luo_file_preserve(ucmd->session, arg->token, arg->fd);
+}
+
+static int luo_session_retrieve_fd(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_retrieve_fd *arg = ucmd->cmd;
+	struct file *file;
+	int err;
+
+	err = luo_file_retrieve(ucmd->session, arg->token, &file);
+	if (err)
+		return err;
+	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
+}
+
+static int luo_session_finish(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_finish *arg = ucmd->cmd;
+
+	if (arg->reserved)
+		return -EINVAL;
+	return luo_file_finish_all(ucmd->session, false);
+}
+
+static int luo_session_get_name(struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_get_name *arg = ucmd->cmd;
+
+	if (arg->reserved)
+		return -EINVAL;
+	strscpy_pad(arg->name, ucmd->session->name, sizeof(arg->name));
+	return 0;
+}
+
+static const struct luo_ioctl_op luo_session_ops[] = {
+	LUO_IOCTL_OP(LIVEUPDATE_SESSION_PRESERVE_FD, luo_session_preserve_fd,
+		     struct liveupdate_session_preserve_fd, token, LUO_OUTGOING),
+	LUO_IOCTL_OP(LIVEUPDATE_SESSION_RETRIEVE_FD, luo_session_retrieve_fd,
+		     struct liveupdate_session_retrieve_fd, token, LUO_INCOMING),
+	LUO_IOCTL_OP(LIVEUPDATE_SESSION_FINISH, luo_session_finish,
+		     struct liveupdate_session_finish, reserved, LUO_INCOMING),
+	LUO_IOCTL_OP(LIVEUPDATE_SESSION_GET_NAME, luo_session_get_name,
+		     struct liveupdate_session_get_name, name, LUO_ANY),
+};
+
+static long luo_session_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct luo_session *s = file->private_data;
+	long ret;
+
+	mutex_lock(&luo_lock);
+	ret = luo_ioctl_dispatch(luo_session_ops, ARRAY_SIZE(luo_session_ops),
+				 LIVEUPDATE_CMD_SESSION_BASE, cmd,
+				 (void __user *)arg, s,
+				 s->incoming ? LUO_INCOMING : LUO_OUTGOING);
+	mutex_unlock(&luo_lock);
+	return ret;
+}
+
+static int luo_session_release(struct inode *inode, struct file *file)
+{
+	struct luo_session *s = file->private_data;
+
+	mutex_lock(&luo_lock);
+	if (s->incoming) {
+		luo_file_finish_all(s, true);
+	} else {
+		/* After a successful freeze the sessions belong to the reboot. */
+		if (luo_frozen) {
+			mutex_unlock(&luo_lock);
+			return 0;
+		}
+		luo_file_unpreserve_all(s);
+		luo_nr_out_sessions--;
+		luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions);
+	}
+	list_del(&s->list);
+	mutex_unlock(&luo_lock);
+	luo_session_free(s);
+	return 0;
+}
+
+static const struct file_operations luo_session_fops = {
+	.owner = THIS_MODULE,
+	.release = luo_session_release,
+	.unlocked_ioctl = luo_session_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct file *luo_session_file(struct luo_session *s)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH + 16];
+
+	snprintf(name, sizeof(name), "[luo_session] %s", s->name);
+	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
+}
+
+/**
+ * luo_session_create - CREATE_SESSION
+ * @name:  1..63 characters, NUL-terminated
+ * @filep: out: the session file
+ *
+ * Caller holds luo_lock.
+ *
+ * Return: 0, -EINVAL for a bad name, -EEXIST, -EBUSY after the reboot
+ * froze the sessions, -ENOSPC, -ENOMEM.
+ */
+int luo_session_create(const char *name, struct file **filep)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+	struct luo_session *s;
+	struct file *file;
+	int err;
+
+	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
+		return -EINVAL;
+	if (luo_frozen)
+		return -EBUSY;
+	if (luo_session_find(&luo_out_sessions, name))
+		return -EEXIST;
+
+	err = luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions + 1);
+	if (err)
+		return err;
+	s = luo_session_alloc(name, false);
+	if (!s) {
+		err = -ENOMEM;
+		goto err_blocks;
+	}
+	file = luo_session_file(s);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_free;
+	}
+	list_add_tail(&s->list, &luo_out_sessions);
+	luo_nr_out_sessions++;
+	*filep = file;
+	return 0;
+
+err_free:
+	luo_session_free(s);
+err_blocks:
+	luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions);
+	return err;
+}
+
+/**
+ * luo_session_retrieve - RETRIEVE_SESSION
+ * @name:  name of an incoming session
+ * @filep: out: the session file
+ *
+ * Caller holds luo_lock.
+ *
+ * Return: 0, -ENOENT if there is no such incoming session, -EINVAL if it
+ * was retrieved already (or the name is malformed), -ENOMEM.
+ */
+int luo_session_retrieve(const char *name, struct file **filep)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+	struct luo_session *s;
+	struct file *file;
+
+	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
+		return -EINVAL;
+	s = luo_session_find(&luo_in_sessions, name);
+	if (!s)
+		return -ENOENT;
+	if (s->retrieved)
+		return -EINVAL;
+	file = luo_session_file(s);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	s->retrieved = true;
+	*filep = file;
+	return 0;
+}
+
+/* ---- Handover ----------------------------------------------------------- */
+
+/* Reboot, after every file froze: fill the reserved blocks. */
+int luo_sessions_serialize(u64 *sessions_pa)
+{
+	struct luo_session *s;
+	unsigned long i = 0;
+
+	list_for_each_entry(s, &luo_out_sessions, list) {
+		struct luo_ser_session *ser = luo_blocks_entry(&luo_session_blocks, i++);
+		struct luo_file *f;
+		unsigned long j = 0;
+
+		list_for_each_entry(f, &s->files, list)
+			luo_file_serialize(f, luo_blocks_entry(&s->file_blocks, j++));
+		memset(ser, 0, sizeof(*ser));
+		strscpy(ser->name, s->name, sizeof(ser->name));
+		ser->files_pa = cpu_to_le64(luo_blocks_seal(&s->file_blocks, j));
+		ser->file_count = cpu_to_le64(j);
+	}
+	*sessions_pa = luo_blocks_seal(&luo_session_blocks, i);
+	return 0;
+}
+
+struct luo_load_ctx {
+	struct luo_session *s;
+	u64 expected;
+};
+
+static int luo_load_file(const void *entry, void *arg)
+{
+	const struct luo_ser_file *ser = entry;
+	struct luo_load_ctx *ctx = arg;
+	struct luo_file *f;
+
+	if (!ctx->expected--) {
+		pr_warn("session '%s' has more files than it says\n", ctx->s->name);
+		return -EINVAL;
+	}
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	memcpy(f->compatible, ser->compatible, sizeof(f->compatible));
+	f->compatible[sizeof(f->compatible) - 1] = '\0';
+	f->data = le64_to_cpu(ser->data);
+	f->token = le64_to_cpu(ser->token);
+	list_add_tail(&f->list, &ctx->s->files);
+	ctx->s->nr_files++;
+	return 0;
+}
+
+static int luo_load_session(const void *entry, void *arg)
+{
+	const struct luo_ser_session *ser = entry;
+	struct luo_load_ctx ctx = { };
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	struct luo_session *s;
+	int err;
+
+	memcpy(name, ser->name, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	if (!name[0] || luo_session_find(&luo_in_sessions, name)) {
+		pr_warn("incoming session name '%s' empty or repeated\n", name);
+		return -EINVAL;
+	}
+	s = luo_session_alloc(name, true);
+	if (!s)
+		return -ENOMEM;
+	/* On error the session is still listed, so its files get finished. */
+	list_add_tail(&s->list, &luo_in_sessions);
+	ctx.s = s;
+	ctx.expected = le64_to_cpu(ser->file_count);
+	err = luo_blocks_read(le64_to_cpu(ser->files_pa),
+			      sizeof(struct luo_ser_file), luo_load_file, &ctx);
+	if (!err && ctx.expected) {
+		pr_warn("session '%s' has fewer files than it says\n", name);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+/* New kernel: read the incoming sessions. Caller holds luo_lock. */
+int luo_sessions_deserialize(u64 sessions_pa)
+{
+	return luo_blocks_read(sessions_pa, sizeof(struct luo_ser_session),
+			       luo_load_session, NULL);
+}
+
+/* Malformed handover: finish whatever was read (frees its memory), drop all. */
+void luo_sessions_discard_incoming(void)
+{
+	struct luo_session *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, &luo_in_sessions, list) {
+		luo_file_finish_all(s, true);
+		list_del(&s->list);
+		luo_session_free(s);
+	}
+}
+
+int luo_sessions_init(void)
+{
+	luo_blocks_init(&luo_session_blocks, sizeof(struct luo_ser_session));
+	return 0;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench_memfd.h - body shared by the 1 GiB memfd benchmarks (4 KiB pages,
+ * THP, 10 % written): PRESERVE_FD time, blackout from the reboot syscall
+ * to the memfd being readable in the new kernel, RETRIEVE_FD time, and
+ * for the sparse file the memory it takes after the kexec.
+ *
+ * The blackout is measured twice. CLOCK_REALTIME is what a user sees, but
+ * the new kernel starts its wall clock from the RTC, in whole seconds, so
+ * that figure is only good to about a second. The TSC keeps counting
+ * through the kexec (under QEMU TCG it follows the host's), which gives a
+ * precise figure when it is monotonic across the two boots.
+ */
+#ifndef BENCH_MEMFD_H
+#define BENCH_MEMFD_H
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "liveupdate.h"
+#include "luo_test.h"
+
+enum bench_memfd_kind { BENCH_4K, BENCH_THP, BENCH_SPARSE };
+
+#define BM_GIB		(1UL << 30)
+#define BM_PG		4096UL
+#define BM_STRIDE	10
+
+/* Written by the kexec hook into a preserved page, read after the kexec. */
+struct bench_stamp {
+	uint64_t realtime_ns;
+	uint64_t tsc;
+};
+
+static inline uint64_t bm_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void bm_stamp(void *arg)
+{
+	struct bench_stamp *st = arg;
+
+	st->realtime_ns = bm_realtime_ns();
+	st->tsc = __rdtsc();
+}
+
+/* TSC ticks per second, against CLOCK_MONOTONIC over 200 ms. */
+static inline double bm_tsc_hz(void)
+{
+	double t0 = luo_now(), t1;
+	uint64_t c0 = __rdtsc(), c1;
+
+	usleep(200000);
+	c1 = __rdtsc();
+	t1 = luo_now();
+	return (c1 - c0) / (t1 - t0);
+}
+
+static inline const char *bm_name(enum bench_memfd_kind k)
+{
+	return k == BENCH_4K ? "memfd_1g_4k" : k == BENCH_THP ? "memfd_1g_thp" :
+	       "memfd_1g_sparse";
+}
+
+/* Write every BM_STRIDE-th page of the 1 GiB memfd. */
+static inline int bm_fill_sparse(int m, uint64_t seed)
+{
+	static uint64_t page[BM_PG / 8];
+	size_t i;
+
+	for (i = 0; i < BM_GIB / BM_PG; i += BM_STRIDE) {
+		luo_pattern_fill(page, BM_PG, i * BM_PG, seed);
+		if (pwrite(m, page, BM_PG, i * BM_PG) != BM_PG)
+			return -1;
+	}
+	return 0;
+}
+
+static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
+{
+	char name[64];
+	uint64_t seed = luo_seed();
+	struct bench_stamp *stamp;
+	int luo, s, m, sm, r;
+	double t;
+
+	ASSERT_OK(luo_write_file(LUO_THP_SHMEM, k == BENCH_THP ? "always" :
+				 "never"));
+	if (k == BENCH_SPARSE) {
+		m = memfd_create("bench", MFD_CLOEXEC);
+		ASSERT_OK(m);
+		ASSERT_OK(ftruncate(m, BM_GIB));
+		ASSERT_OK(bm_fill_sparse(m, seed));
+	} else {
+		m = luo_memfd_new("bench", BM_GIB, seed);
+		ASSERT_OK(m);
+	}
+	if (k == BENCH_THP)
+		ASSERT_TRUE(luo_meminfo_kb("ShmemHugePages") >= (1 << 20) * 9 / 10,
+			    "THP not used: ShmemHugePages %lld kB",
+			    luo_meminfo_kb("ShmemHugePages"));
+	sm = memfd_create("stamp", MFD_CLOEXEC);
+	ASSERT_OK(sm);
+	ASSERT_OK(ftruncate(sm, BM_PG));
+	stamp = mmap(NULL, BM_PG, PROT_READ | PROT_WRITE, MAP_SHARED, sm, 0);
+	ASSERT_TRUE(stamp != MAP_FAILED, "mmap: %m");
+	stamp->tsc = 1;		/* the page exists before PRESERVE_FD */
+
+	luo = liveupdate_open();
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
+	s = liveupdate_create_session(luo, "bench");
+	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	t = luo_now();
+	r = liveupdate_preserve_fd(s, m, 1);
+	t = luo_now() - t;
+	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
+	snprintf(name, sizeof(name), "%s_preserve_fd", bm_name(k));
+	luo_bench(name, t * 1e3, "ms");
+	ASSERT_TRUE(!liveupdate_preserve_fd(s, sm, 2), "preserve stamp");
+
+	luo_put("seed", "0x%llx", (unsigned long long)seed);
+	luo_put("tsc_hz", "%.0f", bm_tsc_hz());
+	luo_kexec_hook(bm_stamp, stamp);
+	ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
+	close(m);
+	close(sm);
+	close(s);
+	close(luo);
+	luo_kexec(NULL);
+	return LUO_FAIL;
+}
+
+static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
+{
+	uint64_t seed = luo_get_u64("seed"), rt, tsc, word;
+	double tsc_hz = luo_get_u64("tsc_hz"), t_open, t_ret;
+	long long shmem0 = luo_meminfo_kb("Shmem");
+	struct bench_stamp stamp;
+	struct timespec up;
+	char name[64];
+	int luo, s, m, sm;
+	struct stat st;
+
+	t_open = luo_now();
+	luo = liveupdate_open();
+	t_open = luo_now() - t_open;
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
+	s = liveupdate_retrieve_session(luo, "bench");
+	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
+	t_ret = luo_now();
+	m = liveupdate_retrieve_fd(s, 1);
+	t_ret = luo_now() - t_ret;
+	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	/* Readable: the first word is there and right. */
+	ASSERT_TRUE(pread(m, &word, 8, 0) == 8, "read: %m");
+	rt = bm_realtime_ns();
+	tsc = __rdtsc();
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	ASSERT_TRUE(word == luo_pattern_word(0, seed), "first word wrong");
+
+	sm = liveupdate_retrieve_fd(s, 2);
+	ASSERT_TRUE(sm >= 0, "retrieve stamp: %s", strerror(-sm));
+	ASSERT_TRUE(pread(sm, &stamp, sizeof(stamp), 0) == sizeof(stamp),
+		    "read stamp: %m");
+	ASSERT_TRUE(stamp.realtime_ns, "no stamp written at reboot");
+
+	snprintf(name, sizeof(name), "%s_first_open", bm_name(k));
+	luo_bench(name, t_open * 1e3, "ms");
+	snprintf(name, sizeof(name), "%s_retrieve_fd", bm_name(k));
+	luo_bench(name, t_ret * 1e3, "ms");
+	snprintf(name, sizeof(name), "%s_blackout_realtime", bm_name(k));
+	luo_bench(name, ((double)rt - (double)stamp.realtime_ns) / 1e6, "ms");
+	if (tsc > stamp.tsc && tsc_hz > 0) {
+		snprintf(name, sizeof(name), "%s_blackout_tsc", bm_name(k));
+		luo_bench(name, (tsc - stamp.tsc) / tsc_hz * 1e3, "ms");
+	} else {
+		luo_info("TSC not monotonic across the kexec: no TSC blackout");
+	}
+	snprintf(name, sizeof(name), "%s_new_kernel_boot_to_readable",
+		 bm_name(k));
+	luo_bench(name, up.tv_sec * 1e3 + up.tv_nsec / 1e6, "ms");
+
+	/* The content, all of it (holes included), as a sanity check. */
+	if (k == BENCH_SPARSE) {
+		static uint64_t page[BM_PG / 8];
+		size_t i;
+
+		for (i = 0; i < BM_GIB / BM_PG; i += BM_STRIDE) {
+			ASSERT_TRUE(pread(m, page, BM_PG, i * BM_PG) == BM_PG,
+				    "pread: %m");
+			ASSERT_TRUE(luo_pattern_check(page, BM_PG, i * BM_PG,
+						      seed) == BM_PG,
+				    "page %zu differs", i);
+		}
+		ASSERT_OK(fstat(m, &st));
+		snprintf(name, sizeof(name), "%s_file_blocks", bm_name(k));
+		luo_bench(name, st.st_blocks / 2.0, "KiB");
+		snprintf(name, sizeof(name), "%s_shmem_growth", bm_name(k));
+		luo_bench(name, luo_meminfo_kb("Shmem") - shmem0, "KiB");
+	} else {
+		ASSERT_TRUE(!luo_memfd_verify(m, BM_GIB, seed), "content");
+	}
+	ASSERT_TRUE(!liveupdate_finish(s), "finish");
+	close(m);
+	close(sm);
+	close(s);
+	close(luo);
+	return LUO_PASS;
+}
+
+static inline enum luo_result bench_memfd(struct luo_ctx *ctx,
+					  enum bench_memfd_kind k)
+{
+	return ctx->stage == 1 ? bm_stage1(k) : bm_stage2(k);
+}
+
+#endif /* BENCH_MEMFD_H */
