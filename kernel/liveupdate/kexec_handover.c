@@ -33,6 +33,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
+#include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
 
 #include <asm/early_ioremap.h>
@@ -76,6 +77,7 @@ static struct {
 	phys_addr_t mem_map;
 	unsigned long preserved_pages;
 	atomic_long_t restored_pages;
+	u64 walk_ns;		/* boot-time walk and reservation */
 } kho_in;
 
 static int __init kho_parse_enable(char *p)
@@ -178,6 +180,16 @@ unsigned long kho_in_preserved_pages(void)
 unsigned long kho_in_restored_pages(void)
 {
 	return atomic_long_read(&kho_in.restored_pages);
+}
+
+u64 kho_in_walk_ns(void)
+{
+	return kho_in.walk_ns;
+}
+
+unsigned long kho_out_tracker_bytes(void)
+{
+	return atomic_long_read(&kho_out.tracker.nr_pages) * PAGE_SIZE;
 }
 
 /* ---- Preserving memory ------------------------------------------------ */
@@ -789,6 +801,7 @@ static int __init kho_reserve_preserved(void)
 		.max_nodes = PHYS_PFN(memblock_phys_mem_size()) + 64,
 	};
 	struct kho_reserve_ctx ctx = { };
+	u64 start = local_clock();
 	int err;
 
 	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_check_chunk, &ctx);
@@ -799,6 +812,7 @@ static int __init kho_reserve_preserved(void)
 	if (err)
 		return err;
 	kho_in.preserved_pages = ctx.pages;
+	kho_in.walk_ns = local_clock() - start;
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  *   out/scratch         the scratch areas the next kernel will boot in
  *   out/sub/<name>      each named blob, raw
  *   in/fdt, in/sub/...  the same for what the previous kernel handed over
- *   in/pages            preserved and restored page counts
+ *   out/tracker_bytes   memory used by the preserved-memory tracker
+ *   in/pages            preserved and restored page counts, boot walk time
  */
 #include <linux/debugfs.h>
 #include <linux/io.h>
@@ -44,11 +45,19 @@ DEFINE_SHOW_ATTRIBUTE(scratch);
 
 static int pages_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "preserved %lu\nrestored %lu\n", kho_in_preserved_pages(),
-		   kho_in_restored_pages());
+	seq_printf(m, "preserved %lu\nrestored %lu\nwalk_ns %llu\n",
+		   kho_in_preserved_pages(), kho_in_restored_pages(),
+		   kho_in_walk_ns());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pages);
+
+static int tracker_bytes_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu\n", kho_out_tracker_bytes());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tracker_bytes);
 
 void kho_debugfs_blob_add(const char *name, void *blob, size_t size, bool in)
 {
@@ -120,6 +129,7 @@ void kho_debugfs_init(void)
 	out_fdt_blob.size = PAGE_SIZE;
 	debugfs_create_blob("fdt", 0400, out, &out_fdt_blob);
 	debugfs_create_file("scratch", 0400, out, NULL, &scratch_fops);
+	debugfs_create_file("tracker_bytes", 0400, out, NULL, &tracker_bytes_fops);
 
 	fdt = kho_in_fdt();
 	if (!fdt)

@@ -20,7 +20,8 @@ extern unsigned int kho_scratch_cnt;
 
 /* The preserved-memory radix tree (kho-v4); see kexec_handover_tracker.c. */
 struct kho_tracker {
-	u64 *root;		/* top table page, allocated on first use */
+	u64 *root;		/* top table page */
+	atomic_long_t nr_pages;	/* table and bitmap pages, root included */
 };
 
 int kho_tracker_init(struct kho_tracker *t);
@@ -44,6 +45,8 @@ void *kho_out_fdt(void);
 void *kho_in_fdt(void);
 unsigned long kho_in_preserved_pages(void);
 unsigned long kho_in_restored_pages(void);
+u64 kho_in_walk_ns(void);
+unsigned long kho_out_tracker_bytes(void);
 bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size);
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS

@@ -10,6 +10,9 @@
  * file tells the outcome, and the generation counts the hops of a chain.
  * Writing "corrupt-fdt", "corrupt-tracker" or "corrupt-loop" damages the
  * outgoing handover so tests can check the next kernel refuses it.
+ * Writing "bench <order> <MiB>" allocates that much memory in folios of
+ * that order and times preserving them (the result is read back here);
+ * they stay preserved, so the next boot's walk can be timed too.
  */
 #define pr_fmt(fmt) "KHO selftest: " fmt
 
@@ -50,6 +53,7 @@ struct kho_st_blob {
 } __packed;
 
 static DEFINE_MUTEX(kho_st_lock);
+static char kho_st_bench_result[160];
 static struct kho_st_blob *kho_st_out;
 static char kho_st_in_result[160] = "none";
 static u32 kho_st_in_generation;
@@ -189,9 +193,49 @@ static int kho_st_verify(const struct kho_st_blob *blob, char *res, size_t len)
 	return 0;
 }
 
+/* Preserve @mib MiB in folios of @order; report ns and tracker bytes. */
+static int kho_st_bench(unsigned int order, unsigned long mib)
+{
+	unsigned long nr = (mib << (20 - PAGE_SHIFT)) >> order, i;
+	unsigned long bytes = kho_out_tracker_bytes();
+	struct folio **folios;
+	u64 start, ns;
+	int err = 0;
+
+	if (order > MAX_PAGE_ORDER || !nr || mib > totalram_pages() >> (20 - PAGE_SHIFT))
+		return -EINVAL;
+	folios = kvcalloc(nr, sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		folios[i] = folio_alloc(GFP_KERNEL, order);
+		if (!folios[i]) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	start = ktime_get_ns();
+	for (i = 0; i < nr && !err; i++)
+		err = kho_preserve_folio(folios[i]);
+	ns = ktime_get_ns() - start;
+	if (!err)
+		snprintf(kho_st_bench_result, sizeof(kho_st_bench_result),
+			 "bench: order=%u folios=%lu pages=%lu preserve_ns=%llu tracker_bytes=%lu\n",
+			 order, nr, nr << order, ns, kho_out_tracker_bytes() - bytes);
+out:
+	/* On success the folios stay allocated and preserved for the next boot. */
+	for (i = 0; err && i < nr && folios[i]; i++) {
+		kho_unpreserve_folio(folios[i]);
+		folio_put(folios[i]);
+	}
+	kvfree(folios);
+	return err;
+}
+
 static int kho_st_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&kho_st_lock);
+	seq_puts(m, kho_st_bench_result);
 	seq_printf(m, "in: %s\n", kho_st_in_result);
 	if (kho_st_out)
 		seq_printf(m, "out: preserved generation=%u folios=%u\n",
@@ -210,6 +254,8 @@ static int kho_st_open(struct inode *inode, struct file *file)
 static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
+	unsigned int order;
+	unsigned long mib;
 	char cmd[32];
 	int err;
 
@@ -225,6 +271,8 @@ static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 		err = kho_st_preserve();
 	else if (str_has_prefix(cmd, "corrupt-"))
 		err = kho_selftest_corrupt(cmd + strlen("corrupt-"));
+	else if (sscanf(cmd, "bench %u %lu", &order, &mib) == 2)
+		err = kho_st_bench(order, mib);
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_st_lock);

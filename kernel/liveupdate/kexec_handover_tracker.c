@@ -60,11 +60,12 @@ static void *kho_alloc_node(void)
 int kho_tracker_init(struct kho_tracker *t)
 {
 	t->root = kho_alloc_node();
+	atomic_long_set(&t->nr_pages, 1);
 	return t->root ? 0 : -ENOMEM;
 }
 
 /* The child page of @slot, installing a new one if @alloc and none is there. */
-static void *kho_child(u64 *slot, bool alloc)
+static void *kho_child(struct kho_tracker *t, u64 *slot, bool alloc)
 {
 	u64 old, phys = le64_to_cpu(READ_ONCE(*slot));
 	void *page;
@@ -81,6 +82,7 @@ static void *kho_child(u64 *slot, bool alloc)
 		free_page((unsigned long)page);
 		return phys_to_virt(le64_to_cpu(old));
 	}
+	atomic_long_inc(&t->nr_pages);
 	return page;
 }
 
@@ -90,7 +92,7 @@ static unsigned long *kho_leaf(struct kho_tracker *t, u64 key, bool alloc)
 	int level;
 
 	for (level = KHO_TABLE_LEVELS; level > 0 && table; level--)
-		table = kho_child(&table[kho_index(key, level)], alloc);
+		table = kho_child(t, &table[kho_index(key, level)], alloc);
 	return (unsigned long *)table;
 }
 
