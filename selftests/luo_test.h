@@ -39,6 +39,7 @@ struct luo_test {
 	const char *mem;	/* QEMU memory size, NULL for the default */
 	const char *cmdline;	/* extra kernel arguments of the first boot */
 	bool bench;		/* run by "make bench", not "make test" */
+	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
 };
 

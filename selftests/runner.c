@@ -487,7 +487,7 @@ static int list_tests(void)
 	for (i = 0; i < nr_tests; i++)
 		printf("%s\t%d\t%s\t%s\t%s\t%s\n", tests[i]->name,
 		       stages_of(tests[i]), tests[i]->mem ?: "-",
-		       tests[i]->bench ? "bench" : "test",
+		       tests[i]->demo ? "demo" : tests[i]->bench ? "bench" : "test",
 		       tests[i]->cmdline ?: "-", tests[i]->desc ?: "");
 	return 0;
 }

@@ -766,7 +766,8 @@ static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
 {
 	if (ctx->run_end > ctx->run_start)
 		memblock_reserve(ctx->run_start, ctx->run_end - ctx->run_start);
-	ctx->run_start = ctx->run_end = 0;
+	ctx->run_start = 0;
+	ctx->run_end = 0;
 }
 
 /*

@@ -37,8 +37,9 @@ struct kho_walk_limits {
 	unsigned long max_nodes;	/* tree pages a sane tree can have */
 };
 
-int __init kho_tracker_walk(phys_addr_t root, const struct kho_walk_limits *lim,
-		     kho_chunk_fn fn, void *arg);
+int __init kho_tracker_walk(phys_addr_t root,
+			    const struct kho_walk_limits *lim,
+			    kho_chunk_fn fn, void *arg);
 
 /* Core state the debugfs view shows. */
 void *kho_out_fdt(void);

@@ -30,9 +30,9 @@
 
 #define KHO_TABLE_LEVELS	5
 #define KHO_TABLE_BITS		9
-#define KHO_TABLE_ENTRIES	(1 << KHO_TABLE_BITS)
+#define KHO_TABLE_ENTRIES	BIT(KHO_TABLE_BITS)
 #define KHO_BITMAP_BITS		15
-#define KHO_BITMAP_SIZE		(1UL << KHO_BITMAP_BITS)
+#define KHO_BITMAP_SIZE		BIT(KHO_BITMAP_BITS)
 
 static_assert(KHO_TABLE_ENTRIES * sizeof(u64) == PAGE_SIZE);
 static_assert(KHO_BITMAP_SIZE / BITS_PER_BYTE == PAGE_SIZE);
@@ -167,8 +167,8 @@ static int __init kho_check_node(struct kho_walk *w, phys_addr_t phys, int level
 	return 0;
 }
 
-static int __init kho_walk_leaf(struct kho_walk *w, const unsigned long *leaf,
-			 u64 prefix)
+static int __init kho_walk_leaf(struct kho_walk *w,
+				const unsigned long *leaf, u64 prefix)
 {
 	unsigned long bit;
 	int err;
@@ -193,8 +193,8 @@ static int __init kho_walk_leaf(struct kho_walk *w, const unsigned long *leaf,
 	return 0;
 }
 
-static int __init kho_walk_table(struct kho_walk *w, const u64 *table, int level,
-			  u64 prefix)
+static int __init kho_walk_table(struct kho_walk *w, const u64 *table,
+				 int level, u64 prefix)
 {
 	unsigned int shift = KHO_BITMAP_BITS + (level - 1) * KHO_TABLE_BITS;
 	unsigned int i;
@@ -236,8 +236,9 @@ static int __init kho_walk_table(struct kho_walk *w, const u64 *table, int level
  *
  * Return: 0 or a negative errno.
  */
-int __init kho_tracker_walk(phys_addr_t root, const struct kho_walk_limits *lim,
-		     kho_chunk_fn fn, void *arg)
+int __init kho_tracker_walk(phys_addr_t root,
+			    const struct kho_walk_limits *lim,
+			    kho_chunk_fn fn, void *arg)
 {
 	struct kho_walk w = { .lim = lim, .fn = fn, .arg = arg };
 	int err;

@@ -27,6 +27,7 @@
 #include "luo_internal.h"
 #include "luo_ioctl.h"
 
+/* Sessions, files, FLB counts and the reboot; outermost LUO lock. */
 DEFINE_MUTEX(luo_lock);
 bool luo_frozen;			/* sessions serialized for the kexec */
 

@@ -157,9 +157,14 @@ static const struct file_operations luo_session_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * The anon-inode name, truncated so that /proc/<pid>/fd shows it: d_path()
+ * of an anon inode ("anon_inode:" + name) fails beyond 64 bytes.
+ * GET_NAME returns the full name.
+ */
 static struct file *luo_session_file(struct luo_session *s)
 {
-	char name[LIVEUPDATE_SESSION_NAME_LENGTH + 16];
+	char name[64 - sizeof("anon_inode:") + 1];
 
 	snprintf(name, sizeof(name), "[luo_session] %s", s->name);
 	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);

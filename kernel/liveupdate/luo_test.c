@@ -24,11 +24,16 @@
 #include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "luo_internal.h"
+
+/* Parameters are liveupdate_test.*, whatever this file is called. */
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "liveupdate_test."
 
 #define LUO_TEST_BUSY	BIT(0)
 #define LUO_TEST_FLB_MAGIC 0x666c622d74657374ULL	/* "flb-test" */
@@ -46,21 +51,20 @@ struct luo_test_state {
 	bool allow_finish;
 };
 
-static bool luo_test_unknown __initdata;
-
-static int __init luo_test_parse_unknown(char *p)
-{
-	luo_test_unknown = true;
-	return 1;
-}
-__setup("liveupdate_test.unknown", luo_test_parse_unknown);
+static bool luo_test_unknown;
+module_param_named(unknown, luo_test_unknown, bool, 0444);
+MODULE_PARM_DESC(unknown, "leave the test handler unregistered");
 
 static const struct file_operations luo_test_fops;
 
 static int luo_test_open(struct inode *inode, struct file *file)
 {
-	file->private_data = kzalloc(sizeof(struct luo_test_state), GFP_KERNEL);
-	return file->private_data ? 0 : -ENOMEM;
+	struct luo_test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
+
+	if (!st)
+		return -ENOMEM;
+	file->private_data = st;
+	return 0;
 }
 
 static int luo_test_release(struct inode *inode, struct file *file)
