@@ -16,6 +16,20 @@
 
 #define MSG	"hello from the previous kernel"
 
+/* Physical frame of the memfd's first page, as the demo's proof of zero-copy. */
+static unsigned long long first_pfn(int fd)
+{
+	volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	unsigned long long pfn;
+
+	if (p == MAP_FAILED)
+		return 0;
+	(void)p[0];	/* fault it in */
+	pfn = luo_pfn((const void *)p);
+	munmap((void *)p, 4096);
+	return pfn;
+}
+
 LUO_TEST(demo_memfd, .stages = 2, .demo = true,
 	 .cmdline = "kho=on liveupdate=on",
 	 .desc = "demo: a memfd's contents survive a live update")
@@ -34,8 +48,8 @@ LUO_TEST(demo_memfd, .stages = 2, .demo = true,
 		ASSERT_OK(s);
 		ASSERT_OK(liveupdate_preserve_fd(s, m, 42));
 		printf("demo: memfd (pfn %#llx) preserved as token 42: \"%s\"\n",
-		       (unsigned long long)luo_pfn(mmap(NULL, 4096, PROT_READ,
-							MAP_SHARED, m, 0)), MSG);
+		       first_pfn(m), MSG);
+		luo_put("pfn", "%llu", first_pfn(m));
 		ASSERT_OK(luo_agent_hold());
 		close(s);
 		close(m);
@@ -51,9 +65,9 @@ LUO_TEST(demo_memfd, .stages = 2, .demo = true,
 	ASSERT_OK(m);
 	ASSERT_TRUE(pread(m, buf, sizeof(MSG), 0) == sizeof(MSG), "read");
 	printf("demo: retrieved token 42 (pfn %#llx): \"%s\"\n",
-	       (unsigned long long)luo_pfn(mmap(NULL, 4096, PROT_READ,
-						MAP_SHARED, m, 0)), buf);
+	       first_pfn(m), buf);
 	ASSERT_TRUE(!strcmp(buf, MSG), "got '%s'", buf);
+	ASSERT_TRUE(first_pfn(m) == luo_get_u64("pfn"), "page was copied");
 	ASSERT_OK(liveupdate_finish(s));
 	printf("demo: session finished\n");
 	return LUO_PASS;

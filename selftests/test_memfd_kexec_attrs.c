@@ -26,13 +26,15 @@ struct attrs {
 
 static const struct attrs files[] = {
 	{ "odd", MFD_ALLOW_SEALING, 3 * 4096 + 123, 999,
-	  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_EXEC },
+	  F_SEAL_SHRINK | F_SEAL_GROW },
 	{ "ro", MFD_ALLOW_SEALING, 65536, 4096, F_SEAL_WRITE | F_SEAL_SEAL },
 	{ "future", MFD_ALLOW_SEALING, 8192, 1, F_SEAL_FUTURE_WRITE },
 	{ "empty", MFD_ALLOW_SEALING, 0, 0, 0 },
 	/* Without MFD_ALLOW_SEALING a memfd is born with F_SEAL_SEAL. */
 	{ "nosealing", 0, 5000, 4999, 0 },
 	{ "beyond", MFD_ALLOW_SEALING, 100, 1 << 20, 0 },
+	/* On an executable memfd F_SEAL_EXEC implies the write seals. */
+	{ "exec", MFD_ALLOW_SEALING, 4096, 7, F_SEAL_EXEC },
 };
 
 #define NR	ARRAY_SIZE(files)

@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memfd_luo.c - carry memfds across a kexec live update.
+ *
+ * A Live Update Orchestrator (LUO) file handler for memfds (unlinked shmem
+ * files). The next kernel gets the same bytes back in the very same
+ * physical pages: nothing is copied, and pages are not allocated for holes.
+ *
+ * Outgoing kernel. preserve() freezes the file's size (shmem then refuses
+ * truncate, fallocate and writes past EOF with -EPERM), pins the folios that
+ * are present (swapped-out pages are read back; holes stay holes), hands
+ * each to KHO at its order, and records them in a vmalloc'd array that KHO
+ * preserves too. A write into a present page after that lands in a
+ * preserved page. A write into a hole allocates a new folio, which shmem
+ * notes in the inode; freeze() (at reboot) then rescans the page cache and
+ * adds such folios. freeze() also records the current position and seals.
+ *
+ * Incoming kernel. retrieve() makes a new memfd and inserts the handed-over
+ * folios into its page cache, charged to the retrieving task's memory
+ * cgroup. finish() releases the memory of a memfd that was never retrieved.
+ *
+ * Handover format "memfd-v2" (all little-endian, packed): LUO's u64 is the
+ * physical address of a preserved page holding struct memfd_luo_desc, whose
+ * folios field describes the preserved vmalloc area holding nr_folios
+ * struct memfd_luo_folio entries, sorted by index. A missing index is a hole.
+ * See Documentation/core-api/liveupdate-memfd.rst.
+ */
+#define pr_fmt(fmt) "memfd_luo: " fmt
+
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+#define MEMFD_LUO_COMPATIBLE		"memfd-v2"
+
+/* Seals the format can carry; anything else is refused at preserve. */
+#define MEMFD_LUO_SEALS		(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
+				 F_SEAL_EXEC)
+
+/* Folio entry: pfn in bits 0-51, flags in bits 52-63. */
+#define MEMFD_LUO_PFN_MASK		GENMASK_ULL(51, 0)
+#define MEMFD_LUO_FLAGS_SHIFT		52
+#define MEMFD_LUO_FOLIO_DIRTY		BIT_ULL(0)
+#define MEMFD_LUO_FOLIO_UPTODATE	BIT_ULL(1)
+#define MEMFD_LUO_FOLIO_FLAGS		(MEMFD_LUO_FOLIO_DIRTY | \
+					 MEMFD_LUO_FOLIO_UPTODATE)
+
+/* Folios pinned per memfd_pin_folios() call: one page of pointers. */
+#define MEMFD_LUO_BATCH			(PAGE_SIZE / sizeof(struct folio *))
+
+/**
+ * struct memfd_luo_folio - one preserved folio in the handover array
+ * @pfn_flags: page frame number of the folio's first page (bits 0-51) and
+ *	       MEMFD_LUO_FOLIO_* flags (bits 52-63)
+ * @index:     page cache index of the folio
+ */
+struct memfd_luo_folio {
+	__le64 pfn_flags;
+	__le64 index;
+} __packed;
+
+/**
+ * struct memfd_luo_desc - handover descriptor of one memfd
+ * @pos:       file position
+ * @size:      file size in bytes
+ * @seals:     F_SEAL_* seals
+ * @flags:     reserved, 0
+ * @nr_folios: number of entries in @folios
+ * @folios:    preserved vmalloc area of struct memfd_luo_folio entries
+ */
+struct memfd_luo_desc {
+	__le64 pos;
+	__le64 size;
+	__le32 seals;
+	__le32 flags;
+	__le64 nr_folios;
+	struct kho_vmalloc folios;
+} __packed;
+
+static_assert(sizeof(struct memfd_luo_folio) == 16);
+static_assert(sizeof(struct memfd_luo_desc) == 48);
+
+/**
+ * struct memfd_luo - outgoing state of one preserved memfd (private_data)
+ * @desc:     the handover descriptor, in a preserved page
+ * @folios:   the handover array, a preserved vmalloc area; NULL if empty
+ * @nr:       entries in @folios; each folio is pinned and preserved
+ * @nr_stale: entries recorded while their folio was not uptodate
+ */
+struct memfd_luo {
+	struct memfd_luo_desc *desc;
+	struct memfd_luo_folio *folios;
+	unsigned long nr;
+	unsigned long nr_stale;
+};
+
+/* A folio array being built: @v holds @nr of @cap entries, up to index @end. */
+struct memfd_luo_list {
+	struct memfd_luo_folio *v;
+	unsigned long nr;
+	unsigned long cap;
+	unsigned long nr_stale;
+	pgoff_t end;
+};
+
+/* Walks the page cache for runs of present pages that are not listed yet. */
+struct memfd_luo_scan {
+	struct address_space *mapping;
+	pgoff_t next;				/* first index not looked at */
+	pgoff_t last;				/* last index of the file */
+	const struct memfd_luo_folio *known;	/* listed already, by index */
+	unsigned long nr_known;
+	unsigned long k;			/* cursor into @known */
+};
+
+/*
+ * Handover data that retrieve() has consumed, by descriptor pfn. It frees
+ * everything even when it fails, so finish() must not look at that data
+ * again whatever the LUO core reports.
+ */
+static DEFINE_XARRAY(memfd_luo_consumed);
+
+static unsigned long memfd_luo_pfn(const struct memfd_luo_folio *f)
+{
+	return le64_to_cpu(f->pfn_flags) & MEMFD_LUO_PFN_MASK;
+}
+
+static unsigned int memfd_luo_flags(const struct memfd_luo_folio *f)
+{
+	return le64_to_cpu(f->pfn_flags) >> MEMFD_LUO_FLAGS_SHIFT;
+}
+
+/* ---- Outgoing kernel ------------------------------------------------ */
+
+/* Unpreserve and unpin the folios of @nr entries. */
+static void memfd_luo_release(const struct memfd_luo_folio *v, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = pfn_folio(memfd_luo_pfn(&v[i]));
+
+		kho_unpreserve_folio(folio);
+		unpin_folio(folio);
+		cond_resched();
+	}
+}
+
+static int memfd_luo_grow(struct memfd_luo_list *l, unsigned long want)
+{
+	unsigned long cap = max(want, 2 * l->cap);
+	struct memfd_luo_folio *v;
+
+	/* Plain vmalloc memory: kho_preserve_vmalloc() refuses huge mappings. */
+	v = vmalloc_array(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (l->nr)
+		memcpy(v, l->v, l->nr * sizeof(*v));
+	vfree(l->v);
+	l->v = v;
+	l->cap = cap;
+	return 0;
+}
+
+/*
+ * Append a pinned @folio to @l and preserve it. On success the pin belongs
+ * to @l (or was dropped if @folio is listed already); on error the caller
+ * still owns it.
+ */
+static int memfd_luo_add(struct memfd_luo_list *l, struct folio *folio)
+{
+	struct memfd_luo_folio *f;
+	u64 flags;
+	int err;
+
+	if (l->nr && folio->index < l->end) {
+		unpin_folio(folio);
+		return 0;
+	}
+	if (l->nr == l->cap) {
+		err = memfd_luo_grow(l, 16);
+		if (err)
+			return err;
+	}
+	err = kho_preserve_folio(folio);
+	if (err)
+		return err;
+
+	/*
+	 * Every folio goes over dirty: the dirty bits of shared writable
+	 * mappings are still in the page tables, and a clean shmem folio
+	 * may be dropped by reclaim in the next kernel. A folio that is not
+	 * uptodate (fallocated, never written) reads as zeroes there; if it
+	 * is written before the kexec, freeze() updates its entry.
+	 */
+	flags = MEMFD_LUO_FOLIO_DIRTY;
+	if (folio_test_uptodate(folio))
+		flags |= MEMFD_LUO_FOLIO_UPTODATE;
+	else
+		l->nr_stale++;
+
+	f = &l->v[l->nr++];
+	f->pfn_flags = cpu_to_le64(folio_pfn(folio) |
+				   flags << MEMFD_LUO_FLAGS_SHIFT);
+	f->index = cpu_to_le64(folio->index);
+	l->end = folio_next_index(folio);
+	return 0;
+}
+
+/*
+ * Does [start, end) overlap a folio listed in @s->known? Callers ask in
+ * increasing order of @start, so the cursor only moves forward.
+ */
+static bool memfd_luo_known(struct memfd_luo_scan *s, pgoff_t start,
+			    pgoff_t end)
+{
+	while (s->k < s->nr_known) {
+		const struct memfd_luo_folio *f = &s->known[s->k];
+		pgoff_t kstart = le64_to_cpu(f->index);
+		pgoff_t kend = kstart + folio_nr_pages(pfn_folio(memfd_luo_pfn(f)));
+
+		if (kend > start)
+			return kstart < end;
+		s->k++;
+	}
+	return false;
+}
+
+/*
+ * Find the next run of consecutive present entries (folios or swap
+ * entries) that no known folio covers: [*start, *end]. Returns false when
+ * there is none left.
+ */
+static bool memfd_luo_next_run(struct memfd_luo_scan *s, pgoff_t *start,
+			       pgoff_t *end)
+{
+	XA_STATE(xas, &s->mapping->i_pages, s->next);
+	unsigned int scanned = 0;
+	pgoff_t next = 0;
+	bool found = false;
+	void *entry;
+
+	if (s->next > s->last)
+		return false;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, s->last) {
+		pgoff_t nr, index;
+
+		if (xas_retry(&xas, entry))
+			continue;
+		/* Entries are naturally aligned, even when found mid-way. */
+		nr = 1UL << xas_get_order(&xas);
+		index = round_down(xas.xa_index, nr);
+
+		if (found && index != next)
+			break;
+		if (memfd_luo_known(s, index, index + nr)) {
+			if (found)
+				break;
+		} else {
+			if (!found)
+				*start = index;
+			found = true;
+			next = index + nr;
+		}
+
+		if (++scanned % XA_CHECK_SCHED)
+			continue;
+		xas_pause(&xas);
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+
+	if (!found) {
+		s->next = s->last + 1;
+		return false;
+	}
+	*end = min(next - 1, s->last);
+	s->next = next;
+	return true;
+}
+
+/*
+ * Pin the folios of the present pages [start, end] and add them to @l.
+ * memfd_pin_folios() migrates them out of movable memory, hence out of the
+ * KHO scratch areas, where preserved memory must never lie, and reads
+ * swapped-out pages back. It would also fill holes, which is why it only
+ * ever sees a run of present pages.
+ */
+static int memfd_luo_pin_run(struct file *file, loff_t size, pgoff_t start,
+			     pgoff_t end, struct folio **batch,
+			     struct memfd_luo_list *l)
+{
+	loff_t pos = (loff_t)start << PAGE_SHIFT;
+	loff_t last = min_t(loff_t, (loff_t)(end + 1) << PAGE_SHIFT, size) - 1;
+
+	while (pos <= last) {
+		pgoff_t offset;
+		long n, i;
+		int err;
+
+		n = memfd_pin_folios(file, pos, last, batch, MEMFD_LUO_BATCH,
+				     &offset);
+		if (n <= 0)
+			return n ? n : -EINVAL;
+		pos = (loff_t)folio_next_index(batch[n - 1]) << PAGE_SHIFT;
+
+		for (i = 0; i < n; i++) {
+			err = memfd_luo_add(l, batch[i]);
+			if (err) {
+				unpin_folios(batch + i, n - i);
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Number of page cache entries (folios or swap entries) in [0, last]. */
+static unsigned long memfd_luo_count(struct address_space *mapping,
+				     pgoff_t last)
+{
+	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long n = 0;
+	void *entry;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		if (xas_retry(&xas, entry))
+			continue;
+		if (++n % XA_CHECK_SCHED)
+			continue;
+		xas_pause(&xas);
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/*
+ * Pin and preserve, in index order, the folios of @file (whose size is
+ * frozen) that are present and not among the @nr_known entries of @known.
+ * On error nothing new stays pinned or preserved and @l is empty.
+ */
+static int memfd_luo_collect(struct file *file,
+			     const struct memfd_luo_folio *known,
+			     unsigned long nr_known, struct memfd_luo_list *l)
+{
+	struct inode *inode = file_inode(file);
+	loff_t size = i_size_read(inode);
+	struct memfd_luo_scan s = {
+		.mapping = inode->i_mapping,
+		.known = known,
+		.nr_known = nr_known,
+	};
+	struct folio **batch;
+	pgoff_t start, end;
+	int err = 0;
+
+	if (!size)
+		return 0;
+	s.last = (size - 1) >> PAGE_SHIFT;
+
+	/* Size the array once; it only grows if swap-in splits folios. */
+	if (!nr_known) {
+		unsigned long n = memfd_luo_count(s.mapping, s.last);
+
+		if (!n)
+			return 0;
+		err = memfd_luo_grow(l, n);
+		if (err)
+			return err;
+	}
+
+	batch = kmalloc_array(MEMFD_LUO_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	while (memfd_luo_next_run(&s, &start, &end)) {
+		err = memfd_luo_pin_run(file, size, start, end, batch, l);
+		if (err)
+			break;
+	}
+	kfree(batch);
+	if (!err)
+		return 0;
+fail:
+	memfd_luo_release(l->v, l->nr);
+	vfree(l->v);
+	memset(l, 0, sizeof(*l));
+	return err;
+}
+
+/* Merge two arrays sorted by index into @dst. */
+static void memfd_luo_merge(struct memfd_luo_folio *dst,
+			    const struct memfd_luo_folio *a, unsigned long na,
+			    const struct memfd_luo_folio *b, unsigned long nb)
+{
+	unsigned long i = 0, j = 0;
+
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && le64_to_cpu(a[i].index) <
+					  le64_to_cpu(b[j].index)))
+			*dst++ = a[i++];
+		else
+			*dst++ = b[j++];
+	}
+}
+
+/*
+ * Take in the folios that filled holes since the last scan: pin and
+ * preserve them, and replace the handover array with one listing them too.
+ * On error the state is unchanged.
+ */
+static int memfd_luo_pick_up(struct memfd_luo *m, struct file *file)
+{
+	struct memfd_luo_list l = { };
+	struct memfd_luo_folio *v;
+	struct kho_vmalloc vm;
+	unsigned long nr;
+	int err;
+
+	err = memfd_luo_collect(file, m->folios, m->nr, &l);
+	if (err || !l.nr)
+		return err;
+
+	nr = m->nr + l.nr;
+	v = vmalloc_array(nr, sizeof(*v));
+	if (!v) {
+		err = -ENOMEM;
+		goto release;
+	}
+	memfd_luo_merge(v, m->folios, m->nr, l.v, l.nr);
+	err = kho_preserve_vmalloc(v, &vm);
+	if (err)
+		goto free_v;
+
+	if (m->folios) {
+		kho_unpreserve_vmalloc(&m->desc->folios);
+		vfree(m->folios);
+	}
+	m->desc->folios = vm;
+	m->desc->nr_folios = cpu_to_le64(nr);
+	m->folios = v;
+	m->nr = nr;
+	m->nr_stale += l.nr_stale;
+	vfree(l.v);
+	return 0;
+
+free_v:
+	vfree(v);
+release:
+	memfd_luo_release(l.v, l.nr);
+	vfree(l.v);
+	return err;
+}
+
+/* Mark the entries whose folio became uptodate since it was recorded. */
+static void memfd_luo_refresh_stale(struct memfd_luo *m)
+{
+	unsigned long i;
+
+	for (i = 0; i < m->nr && m->nr_stale; i++) {
+		struct memfd_luo_folio *f = &m->folios[i];
+
+		if (memfd_luo_flags(f) & MEMFD_LUO_FOLIO_UPTODATE)
+			continue;
+		if (!folio_test_uptodate(pfn_folio(memfd_luo_pfn(f))))
+			continue;
+		f->pfn_flags |= cpu_to_le64(MEMFD_LUO_FOLIO_UPTODATE <<
+					    MEMFD_LUO_FLAGS_SHIFT);
+		m->nr_stale--;
+	}
+}
+
+static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
+				   struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	/*
+	 * memfds: unlinked regular shmem files. Kernel-internal ones
+	 * (SysV shm, shared anonymous mappings) are S_PRIVATE. hugetlbfs
+	 * files are not shmem files.
+	 */
+	return shmem_file(file) && S_ISREG(inode->i_mode) &&
+	       !inode->i_nlink && !IS_PRIVATE(inode);
+}
+
+static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct file *file = args->file;
+	struct inode *inode = file_inode(file);
+	struct memfd_luo_list l = { };
+	struct memfd_luo *m;
+	unsigned int seals;
+	loff_t size;
+	int err;
+
+	/* The next kernel hands the memfd back writable. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EPERM;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->desc = kho_alloc_preserve(sizeof(*m->desc));
+	if (IS_ERR(m->desc)) {
+		err = PTR_ERR(m->desc);
+		goto free_m;
+	}
+
+	/* i_rwsem orders this against seal changes and size changes. */
+	inode_lock(inode);
+	seals = SHMEM_I(inode)->seals;
+	if (seals & ~MEMFD_LUO_SEALS) {
+		inode_unlock(inode);
+		err = -EOPNOTSUPP;
+		goto free_desc;
+	}
+	shmem_luo_freeze_size(inode);
+	size = i_size_read(inode);
+	inode_unlock(inode);
+
+	err = memfd_luo_collect(file, NULL, 0, &l);
+	if (err)
+		goto thaw;
+	if (l.nr) {
+		err = kho_preserve_vmalloc(l.v, &m->desc->folios);
+		if (err)
+			goto release;
+	} else {
+		vfree(l.v);
+		l.v = NULL;
+	}
+
+	m->folios = l.v;
+	m->nr = l.nr;
+	m->nr_stale = l.nr_stale;
+	m->desc->pos = cpu_to_le64(file->f_pos);
+	m->desc->size = cpu_to_le64(size);
+	m->desc->seals = cpu_to_le32(seals);
+	m->desc->nr_folios = cpu_to_le64(m->nr);
+
+	args->serialized_data = virt_to_phys(m->desc);
+	args->private_data = m;
+	return 0;
+
+release:
+	memfd_luo_release(l.v, l.nr);
+	vfree(l.v);
+thaw:
+	inode_lock(inode);
+	shmem_luo_thaw_size(inode);
+	inode_unlock(inode);
+free_desc:
+	kho_unpreserve_free(m->desc);
+free_m:
+	kfree(m);
+	return err;
+}
+
+static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct memfd_luo *m = args->private_data;
+
+	memfd_luo_release(m->folios, m->nr);
+	if (m->folios) {
+		kho_unpreserve_vmalloc(&m->desc->folios);
+		vfree(m->folios);
+	}
+	kho_unpreserve_free(m->desc);
+	kfree(m);
+
+	inode_lock(inode);
+	shmem_luo_thaw_size(inode);
+	inode_unlock(inode);
+}
+
+/*
+ * At reboot: record what may have changed since preserve. There is no
+ * unfreeze(): what freeze() adds is a valid preserved state in its own
+ * right (as if those folios had been present at preserve time), and
+ * unpreserve() releases it with the rest.
+ */
+static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
+{
+	struct file *file = args->file;
+	struct inode *inode = file_inode(file);
+	struct memfd_luo *m = args->private_data;
+	unsigned int seals = READ_ONCE(SHMEM_I(inode)->seals);
+	int err;
+
+	if (seals & ~MEMFD_LUO_SEALS)
+		return -EOPNOTSUPP;
+
+	/* Rescan only if a write or fault filled a hole since the last scan. */
+	if (shmem_luo_test_clear_added(inode)) {
+		err = memfd_luo_pick_up(m, file);
+		if (err) {
+			/* Keep the work for the next attempt. */
+			shmem_luo_set_added(inode);
+			return err;
+		}
+	}
+	if (m->nr_stale)
+		memfd_luo_refresh_stale(m);
+
+	m->desc->pos = cpu_to_le64(READ_ONCE(file->f_pos));
+	m->desc->seals = cpu_to_le32(seals);
+	return 0;
+}
+
+/* ---- Incoming kernel ------------------------------------------------ */
+
+/*
+ * Copy the descriptor at @phys and release its page. The page is claimed
+ * from KHO before it is read: a bad address is refused, never dereferenced.
+ */
+static int memfd_luo_read_desc(u64 phys, struct memfd_luo_desc *desc)
+{
+	struct folio *folio;
+
+	if (!phys || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	memcpy(desc, folio_address(folio), sizeof(*desc));
+	folio_put(folio);
+	return 0;
+}
+
+/*
+ * Get the folio array back (its preserved pages are released either way).
+ * *@nr is the number of entries it really holds, at most nr_folios.
+ */
+static struct memfd_luo_folio *
+memfd_luo_restore_array(const struct memfd_luo_desc *desc, u64 *nr)
+{
+	u64 cap = (u64)desc->folios.total_pages *
+		  (PAGE_SIZE / sizeof(struct memfd_luo_folio));
+	struct memfd_luo_folio *v;
+
+	*nr = 0;
+	if (!desc->folios.total_pages)
+		return NULL;
+	v = kho_restore_vmalloc(&desc->folios);
+	if (v)
+		*nr = min(le64_to_cpu(desc->nr_folios), cap);
+	return v;
+}
+
+/* Restore and free the folios of entries [from, nr) of @v. */
+static void memfd_luo_drain(const struct memfd_luo_folio *v, u64 from, u64 nr)
+{
+	for (; from < nr; from++) {
+		struct folio *folio;
+
+		folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(&v[from])));
+		if (folio)
+			folio_put(folio);
+		cond_resched();
+	}
+}
+
+static int memfd_luo_check_desc(const struct memfd_luo_desc *desc, u64 nr)
+{
+	u64 size = le64_to_cpu(desc->size);
+
+	if (le32_to_cpu(desc->seals) & ~MEMFD_LUO_SEALS)
+		return -EOPNOTSUPP;
+	if (desc->flags || size > MAX_LFS_FILESIZE ||
+	    le64_to_cpu(desc->pos) > MAX_LFS_FILESIZE)
+		return -EINVAL;
+	/* Each folio starts at a distinct index below the size. */
+	if (le64_to_cpu(desc->nr_folios) > DIV_ROUND_UP(size, PAGE_SIZE))
+		return -EINVAL;
+	/* The array must hold them all. */
+	if (le64_to_cpu(desc->nr_folios) != nr)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Restore the folio of entry @f and put it into the page cache of @inode,
+ * whose last page index is below @nr_index. The folio is consumed either
+ * way: on error it is freed.
+ */
+static int memfd_luo_insert(struct inode *inode,
+			    const struct memfd_luo_folio *f, u64 nr_index)
+{
+	unsigned int flags = memfd_luo_flags(f);
+	u64 index = le64_to_cpu(f->index);
+	struct folio *folio;
+	int err;
+
+	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+	if (!folio)
+		return -EINVAL;
+
+	/* shmem_add_to_page_cache() catches overlaps; these it would BUG on. */
+	err = -EINVAL;
+	if ((flags & ~MEMFD_LUO_FOLIO_FLAGS) || index >= nr_index ||
+	    !IS_ALIGNED(index, folio_nr_pages(folio)) ||
+	    folio_order(folio) > mapping_max_folio_order(inode->i_mapping))
+		goto put;
+
+	/* As the page allocator would have prepared a page cache folio. */
+	page_rmappable_folio(&folio->page);
+	__folio_set_locked(folio);
+	__folio_set_swapbacked(folio);
+	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
+		folio_mark_uptodate(folio);
+
+	err = shmem_luo_add_folio(inode, folio, index);
+	if (!err && (flags & MEMFD_LUO_FOLIO_DIRTY))
+		folio_mark_dirty(folio);
+	folio_unlock(folio);
+put:
+	folio_put(folio);
+	return err;
+}
+
+/* Set the seals of a new memfd whose inode is not shared yet. */
+static int memfd_luo_set_seals(struct file *file, unsigned int seals)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	/* As memfd_add_seals() does: no writable mapping from now on. */
+	if (seals & F_SEAL_WRITE) {
+		err = mapping_deny_writable(file->f_mapping);
+		if (err)
+			return err;
+	}
+	/*
+	 * The mode is not carried over. Under F_SEAL_EXEC it can never be
+	 * changed again, so take the safe side: not executable.
+	 */
+	if (seals & F_SEAL_EXEC)
+		inode->i_mode &= ~0111;
+	SHMEM_I(inode)->seals = seals;
+	return 0;
+}
+
+/*
+ * Build the memfd described at @phys. Whatever happens, every page the
+ * previous kernel preserved for it is either in the new file's page cache
+ * or freed.
+ */
+static int memfd_luo_restore(u64 phys, struct file **filep)
+{
+	struct memfd_luo_desc desc;
+	struct memfd_luo_folio *v;
+	struct file *file;
+	u64 i = 0, nr, size;
+	int err;
+
+	err = memfd_luo_read_desc(phys, &desc);
+	if (err)
+		return err;
+	v = memfd_luo_restore_array(&desc, &nr);
+
+	err = memfd_luo_check_desc(&desc, nr);
+	if (err)
+		goto drain;
+	size = le64_to_cpu(desc.size);
+
+	/* As memfd_create() makes one: unlinked, unaccounted, sealable. */
+	file = shmem_file_setup("memfd:luo", size, VM_NORESERVE);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto drain;
+	}
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+
+	while (i < nr) {
+		err = memfd_luo_insert(file_inode(file), &v[i++],
+				       DIV_ROUND_UP(size, PAGE_SIZE));
+		if (err)
+			goto put_file;
+		cond_resched();
+	}
+	err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
+	if (err)
+		goto put_file;
+	file->f_pos = le64_to_cpu(desc.pos);
+
+	vfree(v);
+	*filep = file;
+	return 0;
+
+put_file:
+	/* Frees the folios already in its page cache. */
+	fput(file);
+drain:
+	memfd_luo_drain(v, i, nr);
+	vfree(v);
+	return err;
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	u64 phys = args->serialized_data;
+	unsigned long key = PHYS_PFN(phys);
+	int err;
+
+	if (!phys || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+
+	/* Mark the data consumed before touching it. */
+	err = xa_insert(&memfd_luo_consumed, key, xa_mk_value(0), GFP_KERNEL);
+	if (err == -EBUSY) {
+		/* Tried before: its pages are gone; report what happened. */
+		err = xa_to_value(xa_load(&memfd_luo_consumed, key));
+		return err ? -err : -EINVAL;
+	}
+	if (err)
+		return err;
+
+	err = memfd_luo_restore(phys, &args->file);
+	if (err) {
+		pr_warn("cannot retrieve memfd at %#llx: %d\n", phys, err);
+		/* Replaces an existing entry: needs no memory. */
+		xa_store(&memfd_luo_consumed, key, xa_mk_value(-err), GFP_KERNEL);
+	}
+	return err;
+}
+
+static void memfd_luo_finish(struct liveupdate_file_op_args *args)
+{
+	u64 phys = args->serialized_data;
+	struct memfd_luo_desc desc;
+	struct memfd_luo_folio *v;
+	u64 nr;
+
+	/* retrieve() consumed the data, whether it succeeded or not. */
+	if (xa_erase(&memfd_luo_consumed, PHYS_PFN(phys)) || args->retrieved)
+		return;
+
+	/* Never retrieved: give all its memory back. */
+	if (memfd_luo_read_desc(phys, &desc))
+		return;
+	v = memfd_luo_restore_array(&desc, &nr);
+	memfd_luo_drain(v, 0, nr);
+	vfree(v);
+}
+
+static const struct liveupdate_file_ops memfd_luo_ops = {
+	.can_preserve	= memfd_luo_can_preserve,
+	.preserve	= memfd_luo_preserve,
+	.unpreserve	= memfd_luo_unpreserve,
+	.freeze		= memfd_luo_freeze,
+	.retrieve	= memfd_luo_retrieve,
+	.finish		= memfd_luo_finish,
+	.owner		= THIS_MODULE,
+};
+
+static struct liveupdate_file_handler memfd_luo_handler = {
+	.ops		= &memfd_luo_ops,
+	.compatible	= MEMFD_LUO_COMPATIBLE,
+};
+
+static int __init memfd_luo_init(void)
+{
+	int err = liveupdate_register_file_handler(&memfd_luo_handler);
+
+	/* -EOPNOTSUPP: live update is off in this kernel. */
+	if (err && err != -EOPNOTSUPP) {
+		pr_err("cannot register the memfd handler: %d\n", err);
+		return err;
+	}
+	return 0;
+}
+late_initcall(memfd_luo_init);
