@@ -42,7 +42,6 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/xarray.h>
 
 #include "internal.h"
 
@@ -128,13 +127,6 @@ struct memfd_luo_scan {
 	unsigned long nr_known;
 	unsigned long k;			/* cursor into @known */
 };
-
-/*
- * Handover data that retrieve() has consumed, by descriptor pfn. It frees
- * everything even when it fails, so finish() must not look at that data
- * again whatever the LUO core reports.
- */
-static DEFINE_XARRAY(memfd_luo_consumed);
 
 static unsigned long memfd_luo_pfn(const struct memfd_luo_folio *f)
 {
@@ -825,31 +817,20 @@ drain:
 	return err;
 }
 
+/*
+ * On failure memfd_luo_restore() has released every page handed over for
+ * this memfd; LUO then remembers the error and never calls finish().
+ */
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
 	u64 phys = args->serialized_data;
-	unsigned long key = PHYS_PFN(phys);
 	int err;
 
 	if (!phys || !PAGE_ALIGNED(phys))
 		return -EINVAL;
-
-	/* Mark the data consumed before touching it. */
-	err = xa_insert(&memfd_luo_consumed, key, xa_mk_value(0), GFP_KERNEL);
-	if (err == -EBUSY) {
-		/* Tried before: its pages are gone; report what happened. */
-		err = xa_to_value(xa_load(&memfd_luo_consumed, key));
-		return err ? -err : -EINVAL;
-	}
-	if (err)
-		return err;
-
 	err = memfd_luo_restore(phys, &args->file);
-	if (err) {
+	if (err)
 		pr_warn("cannot retrieve memfd at %#llx: %d\n", phys, err);
-		/* Replaces an existing entry: needs no memory. */
-		xa_store(&memfd_luo_consumed, key, xa_mk_value(-err), GFP_KERNEL);
-	}
 	return err;
 }
 
@@ -860,8 +841,8 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	struct memfd_luo_folio *v;
 	u64 nr;
 
-	/* retrieve() consumed the data, whether it succeeded or not. */
-	if (xa_erase(&memfd_luo_consumed, PHYS_PFN(phys)) || args->retrieved)
+	/* A retrieved memfd owns its pages now. */
+	if (args->retrieved)
 		return;
 
 	/* Never retrieved: give all its memory back. */

@@ -102,6 +102,9 @@ for line in "${selected[@]}"; do
 	# Diagnostics the test printed, and benchmark figures.
 	grep -a '^# ' "$log" | sed 's/^/  /'
 	grep -a '^luo-bench: ' "$log" | sed 's/^luo-bench: /# bench: /'
+	# Kernel-side figures of the reboot path (freeze, serialization).
+	[ $bench -eq 1 ] && grep -a 'liveupdate: live update #.*frozen in' "$log" |
+		sed 's/^\[[^]]*\] /# kernel: /'
 	if [ -n "$reason" ]; then
 		echo "not ok $i $name # $reason (log: $log)"
 		fail=$((fail + 1))

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "kho_util.h"
 #include "liveupdate.h"
 #include "luo_test.h"
 
@@ -142,11 +143,26 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 	uint64_t seed = luo_get_u64("seed"), rt, tsc, word;
 	double tsc_hz = luo_get_u64("tsc_hz"), t_open, t_ret;
 	long long shmem0 = luo_meminfo_kb("Shmem");
+	long long preserved, data_pages;
 	struct bench_stamp stamp;
 	struct timespec up;
 	char name[64];
 	int luo, s, m, sm;
 	struct stat st;
+
+	/*
+	 * Handover metadata: everything preserved that is not file data
+	 * (LUO blocks, memfd descriptor and folio array, KHO FDT) — the
+	 * data pages are 1 GiB, a tenth of it for the sparse file, plus the
+	 * stamp page.
+	 */
+	preserved = kho_file_value(KHO_DEBUGFS "/in/pages", "preserved");
+	data_pages = BM_GIB / BM_PG;
+	if (k == BENCH_SPARSE)
+		data_pages = (data_pages + BM_STRIDE - 1) / BM_STRIDE;
+	ASSERT_TRUE(preserved > data_pages, "preserved %lld pages", preserved);
+	snprintf(name, sizeof(name), "%s_handover_metadata", bm_name(k));
+	luo_bench(name, (preserved - data_pages - 1) * BM_PG / 1024.0, "KiB");
 
 	t_open = luo_now();
 	luo = liveupdate_open();

@@ -12,10 +12,13 @@
  *   freeze()      at reboot(KEXEC), may refresh serialized_data; an error
  *                 aborts the reboot (unfreeze() runs for the others)
  *   unfreeze()    undo freeze()
- *   retrieve()    in the new kernel, from serialized_data: make the file
+ *   retrieve()    in the new kernel, from serialized_data: make the file;
+ *                 on failure release everything handed over for it (LUO
+ *                 remembers the error and does not call finish())
  *   can_finish()  may the session finish now?
- *   finish()      always called once per file in the new kernel, retrieved
- *                 or not: release what was preserved and is not in use
+ *   finish()      called once per file in the new kernel, retrieved or
+ *                 not (unless retrieve failed): release what was
+ *                 preserved and is not in use
  *   get_id()      identity for the "already preserved anywhere" check
  *
  * Handlers may be registered and unregistered at any time (BPF struct_ops

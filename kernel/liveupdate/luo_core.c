@@ -19,6 +19,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/ktime.h>
 #include <linux/liveupdate.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -275,23 +276,26 @@ static struct miscdevice luo_miscdev = {
  */
 int liveupdate_reboot(void)
 {
-	u64 sessions_pa;
+	u64 sessions_pa, t0, t1;
 	int err;
 
 	if (!luo_enable)
 		return 0;
 
 	mutex_lock(&luo_lock);
+	t0 = ktime_get_ns();
 	err = luo_files_freeze();
 	if (err)
 		goto out;
+	t1 = ktime_get_ns();
 	luo_sessions_serialize(&sessions_pa);
 	luo_header->sessions_pa = cpu_to_le64(sessions_pa);
 	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());
 	luo_header->liveupdate_num = cpu_to_le64(luo_liveupdate_num + 1);
 	luo_frozen = true;
-	pr_info("sessions serialized for live update #%llu\n",
-		luo_liveupdate_num + 1);
+	pr_info("live update #%llu: files frozen in %llu us, sessions serialized in %llu us\n",
+		luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),
+		div_u64(ktime_get_ns() - t1, NSEC_PER_USEC));
 out:
 	mutex_unlock(&luo_lock);
 	return err;

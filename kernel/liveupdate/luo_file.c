@@ -339,7 +339,8 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 	list_for_each_entry(f, &s->files, list) {
 		struct liveupdate_file_op_args args;
 
-		if (luo_file_bind(f) || !f->handler->ops->can_finish)
+		if (luo_file_bind(f) || f->retrieve_err ||
+		    !f->handler->ops->can_finish)
 			continue;
 		luo_file_args(f, &args);
 		args.retrieved = !!f->file;
@@ -355,9 +356,12 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 		struct liveupdate_file_op_args args;
 
 		if (f->handler) {
-			luo_file_args(f, &args);
-			args.retrieved = !!f->file;
-			f->handler->ops->finish(&args);
+			/* A failed retrieve released the file's memory already. */
+			if (!f->retrieve_err) {
+				luo_file_args(f, &args);
+				args.retrieved = !!f->file;
+				f->handler->ops->finish(&args);
+			}
 			luo_flb_file_finish(f->handler);
 		} else {
 			pr_warn("session '%s' token %llu: no handler for '%s', its memory stays reserved\n",
