@@ -293,9 +293,9 @@ int liveupdate_reboot(void)
 	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());
 	luo_header->liveupdate_num = cpu_to_le64(luo_liveupdate_num + 1);
 	luo_frozen = true;
-	pr_info("live update #%llu: files frozen in %llu us, sessions serialized in %llu us\n",
-		luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),
-		div_u64(ktime_get_ns() - t1, NSEC_PER_USEC));
+	pr_notice("live update #%llu: files frozen in %llu us, sessions serialized in %llu us\n",
+		  luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),
+		  div_u64(ktime_get_ns() - t1, NSEC_PER_USEC));
 out:
 	mutex_unlock(&luo_lock);
 	return err;
@@ -321,7 +321,9 @@ static int __init luo_init(void)
 		return 0;
 	}
 
-	luo_sessions_init();
+	err = luo_sessions_init();
+	if (err)
+		goto fail;
 	err = luo_flb_init();
 	if (err)
 		goto fail;

@@ -13,6 +13,7 @@
 
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -86,7 +87,8 @@ int luo_blocks_read(u64 first, size_t entry_size, luo_entry_fn fn, void *arg);
 /* ---- Runtime objects --------------------------------------------------- */
 
 struct luo_file {
-	struct list_head list;			/* in session->files */
+	struct list_head list;			/* in session->files, in order */
+	struct rhash_head hnode;		/* in session->files_ht, by token */
 	struct liveupdate_file_handler *handler;	/* NULL: not bound yet */
 	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
 	u64 token;
@@ -99,12 +101,14 @@ struct luo_file {
 };
 
 struct luo_session {
-	struct list_head list;
-	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	struct list_head list;		/* outgoing or incoming, in order */
+	struct rhash_head hnode;	/* same, by name */
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];	/* NUL padded */
 	bool incoming;
 	bool retrieved;			/* incoming: fd handed out */
 	bool finished;
 	struct list_head files;
+	struct rhashtable files_ht;
 	unsigned long nr_files;
 	struct luo_blocks file_blocks;	/* outgoing */
 };
@@ -131,6 +135,9 @@ int luo_sessions_init(void);
 struct liveupdate_file_handler *luo_handler_find(const char *compatible);
 int luo_handler_get(struct liveupdate_file_handler *fh);
 void luo_handler_put(struct liveupdate_file_handler *fh);
+int luo_file_table_init(struct luo_session *s);
+int luo_file_link(struct luo_session *s, struct luo_file *f);
+void luo_file_unlink(struct luo_session *s, struct luo_file *f);
 int luo_file_preserve(struct luo_session *s, u64 token, int fd);
 void luo_file_unpreserve_all(struct luo_session *s);
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep);

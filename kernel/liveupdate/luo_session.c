@@ -17,6 +17,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/liveupdate.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -29,15 +30,42 @@ LIST_HEAD(luo_in_sessions);
 static unsigned long luo_nr_out_sessions;
 static struct luo_blocks luo_session_blocks;
 
-static struct luo_session *luo_session_find(struct list_head *head,
+/* Sessions by name (NUL padded, so the whole array is the key). */
+static const struct rhashtable_params luo_session_params = {
+	.key_len = LIVEUPDATE_SESSION_NAME_LENGTH,
+	.key_offset = offsetof(struct luo_session, name),
+	.head_offset = offsetof(struct luo_session, hnode),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable luo_out_ht, luo_in_ht;
+
+static struct luo_session *luo_session_find(struct rhashtable *ht,
 					    const char *name)
 {
-	struct luo_session *s;
+	char key[LIVEUPDATE_SESSION_NAME_LENGTH] = { };
 
-	list_for_each_entry(s, head, list)
-		if (!strncmp(s->name, name, sizeof(s->name)))
-			return s;
-	return NULL;
+	strscpy(key, name, sizeof(key));
+	return rhashtable_lookup_fast(ht, key, luo_session_params);
+}
+
+static int luo_session_link(struct luo_session *s)
+{
+	int err;
+
+	err = rhashtable_lookup_insert_fast(s->incoming ? &luo_in_ht : &luo_out_ht,
+					    &s->hnode, luo_session_params);
+	if (!err)
+		list_add_tail(&s->list, s->incoming ? &luo_in_sessions :
+						      &luo_out_sessions);
+	return err;
+}
+
+static void luo_session_unlink(struct luo_session *s)
+{
+	rhashtable_remove_fast(s->incoming ? &luo_in_ht : &luo_out_ht,
+			       &s->hnode, luo_session_params);
+	list_del(&s->list);
 }
 
 static struct luo_session *luo_session_alloc(const char *name, bool incoming)
@@ -46,7 +74,11 @@ static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 
 	if (!s)
 		return NULL;
-	strscpy(s->name, name, sizeof(s->name));
+	if (luo_file_table_init(s)) {
+		kfree(s);
+		return NULL;
+	}
+	strscpy_pad(s->name, name, sizeof(s->name));
 	s->incoming = incoming;
 	INIT_LIST_HEAD(&s->files);
 	luo_blocks_init(&s->file_blocks, sizeof(struct luo_ser_file));
@@ -56,6 +88,7 @@ static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 static void luo_session_free(struct luo_session *s)
 {
 	luo_blocks_destroy(&s->file_blocks);
+	rhashtable_destroy(&s->files_ht);
 	kfree(s);
 }
 
@@ -144,7 +177,7 @@ static int luo_session_release(struct inode *inode, struct file *file)
 		luo_nr_out_sessions--;
 		luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions);
 	}
-	list_del(&s->list);
+	luo_session_unlink(s);
 	mutex_unlock(&luo_lock);
 	luo_session_free(s);
 	return 0;
@@ -191,7 +224,7 @@ int luo_session_create(const char *name, struct file **filep)
 		return -EINVAL;
 	if (luo_frozen)
 		return -EBUSY;
-	if (luo_session_find(&luo_out_sessions, name))
+	if (luo_session_find(&luo_out_ht, name))
 		return -EEXIST;
 
 	err = luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions + 1);
@@ -202,16 +235,23 @@ int luo_session_create(const char *name, struct file **filep)
 		err = -ENOMEM;
 		goto err_blocks;
 	}
+	/* The name was checked under luo_lock: only memory can be short. */
+	if (luo_session_link(s)) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	luo_nr_out_sessions++;
 	file = luo_session_file(s);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto err_free;
+		goto err_unlink;
 	}
-	list_add_tail(&s->list, &luo_out_sessions);
-	luo_nr_out_sessions++;
 	*filep = file;
 	return 0;
 
+err_unlink:
+	luo_session_unlink(s);
+	luo_nr_out_sessions--;
 err_free:
 	luo_session_free(s);
 err_blocks:
@@ -237,7 +277,7 @@ int luo_session_retrieve(const char *name, struct file **filep)
 
 	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
 		return -EINVAL;
-	s = luo_session_find(&luo_in_sessions, name);
+	s = luo_session_find(&luo_in_ht, name);
 	if (!s)
 		return -ENOENT;
 	if (s->retrieved)
@@ -296,8 +336,11 @@ static int luo_load_file(const void *entry, void *arg)
 	f->compatible[sizeof(f->compatible) - 1] = '\0';
 	f->data = le64_to_cpu(ser->data);
 	f->token = le64_to_cpu(ser->token);
-	list_add_tail(&f->list, &ctx->s->files);
-	ctx->s->nr_files++;
+	if (luo_file_link(ctx->s, f)) {
+		pr_warn("session '%s': token %llu repeated\n", ctx->s->name, f->token);
+		kfree(f);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -311,15 +354,20 @@ static int luo_load_session(const void *entry, void *arg)
 
 	memcpy(name, ser->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
-	if (!name[0] || luo_session_find(&luo_in_sessions, name)) {
-		pr_warn("incoming session name '%s' empty or repeated\n", name);
+	if (!name[0]) {
+		pr_warn("incoming session without a name\n");
 		return -EINVAL;
 	}
 	s = luo_session_alloc(name, true);
 	if (!s)
 		return -ENOMEM;
-	/* On error the session is still listed, so its files get finished. */
-	list_add_tail(&s->list, &luo_in_sessions);
+	err = luo_session_link(s);
+	if (err) {
+		pr_warn("incoming session '%s' repeated\n", name);
+		luo_session_free(s);
+		return -EINVAL;
+	}
+	/* On error the session stays listed, so its files get finished. */
 	ctx.s = s;
 	ctx.expected = le64_to_cpu(ser->file_count);
 	err = luo_blocks_read(le64_to_cpu(ser->files_pa),
@@ -345,13 +393,21 @@ void luo_sessions_discard_incoming(void)
 
 	list_for_each_entry_safe(s, tmp, &luo_in_sessions, list) {
 		luo_file_finish_all(s, true);
-		list_del(&s->list);
+		luo_session_unlink(s);
 		luo_session_free(s);
 	}
 }
 
 int luo_sessions_init(void)
 {
+	int err;
+
 	luo_blocks_init(&luo_session_blocks, sizeof(struct luo_ser_session));
-	return 0;
+	err = rhashtable_init(&luo_out_ht, &luo_session_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&luo_in_ht, &luo_session_params);
+	if (err)
+		rhashtable_destroy(&luo_out_ht);
+	return err;
 }
