@@ -27,7 +27,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/luo-bpf-ccache
 
 KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j$(JOBS)
 
-OUR_KFILES := $(shell find $(OVERLAY) -type f 2>/dev/null)
+OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
 .PHONY: all deps kernel tools initramfs test run bench clean distclean checkpatch
@@ -48,7 +48,7 @@ $(BUILD)/.unpacked: | deps
 # Lay our files over the tree. rsync -c writes only files whose contents
 # differ, so an unchanged file keeps its timestamp and is not rebuilt.
 $(BUILD)/.overlay: $(BUILD)/.unpacked $(OUR_KFILES) $(PATCHES)
-	@rsync -rc $(OVERLAY) $(KSRC)/ 2>/dev/null || rsync -rc $(wildcard $(OVERLAY)) $(KSRC)/
+	@rsync -rc $(wildcard $(OVERLAY)) $(KSRC)/
 	@scripts/apply-patches.sh $(KSRC) patches $(BUILD)
 	@touch $@
 
@@ -85,7 +85,7 @@ bench: initramfs
 
 checkpatch: $(BUILD)/.unpacked
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f \
-		$$(find $(OVERLAY) -name '*.[ch]' ! -path 'kernel/configs/*')
+		$$(find $(wildcard $(OVERLAY)) -name '*.[ch]')
 
 clean:
 	rm -rf $(BUILD)/selftests $(INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
