@@ -265,6 +265,44 @@ static struct miscdevice luo_miscdev = {
 	.mode = 0600,
 };
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+static char luo_test_damage[16];
+
+/**
+ * luo_test_set_damage - damage the handover written at the next reboot
+ * @how: "compatible" (another format name) or "loop" (the session block
+ *	 chain points back to its first block)
+ *
+ * Test only: the next kernel must refuse the sessions with a log line,
+ * release what it read, and fail every open of /dev/liveupdate with EIO.
+ *
+ * Return: 0 or -EINVAL for an unknown @how.
+ */
+int luo_test_set_damage(const char *how)
+{
+	if (strcmp(how, "compatible") && strcmp(how, "loop"))
+		return -EINVAL;
+	mutex_lock(&luo_lock);
+	strscpy(luo_test_damage, how, sizeof(luo_test_damage));
+	mutex_unlock(&luo_lock);
+	return 0;
+}
+
+static void luo_test_apply_damage(u64 sessions_pa)
+{
+	if (!strcmp(luo_test_damage, "compatible")) {
+		strscpy_pad(luo_header->compatible, "luo-v0",
+			    sizeof(luo_header->compatible));
+	} else if (!strcmp(luo_test_damage, "loop") && sessions_pa) {
+		struct luo_ser_block *blk = phys_to_virt(sessions_pa);
+
+		blk->next = cpu_to_le64(sessions_pa);
+	}
+}
+#else
+static inline void luo_test_apply_damage(u64 sessions_pa) { }
+#endif
+
 /**
  * liveupdate_reboot - freeze and serialize every session for a kexec
  *
@@ -292,6 +330,7 @@ int liveupdate_reboot(void)
 	luo_header->sessions_pa = cpu_to_le64(sessions_pa);
 	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());
 	luo_header->liveupdate_num = cpu_to_le64(luo_liveupdate_num + 1);
+	luo_test_apply_damage(sessions_pa);
 	luo_frozen = true;
 	pr_notice("live update #%llu: files frozen in %llu us, sessions serialized in %llu us\n",
 		  luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),

@@ -120,6 +120,7 @@ extern bool luo_frozen;
 /* luo_core.c */
 int luo_ensure_incoming(void);
 struct dentry *luo_debugfs_dir(void);
+int luo_test_set_damage(const char *how);
 
 /* luo_session.c */
 extern struct list_head luo_out_sessions;

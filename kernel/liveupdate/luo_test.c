@@ -10,6 +10,8 @@
  *   "busy-finish"   can_finish says no in the new kernel ...
  *   "allow-finish"  ... until this is written to the retrieved file
  * /sys/kernel/debug/liveupdate/test_flb: the state of the handler's FLB.
+ * /sys/kernel/debug/liveupdate/test_damage: "compatible" or "loop" damages
+ * the handover the next reboot writes (see luo_test_set_damage()).
  * "liveupdate_test.unknown" on the command line leaves the handler
  * unregistered, so its files have an unknown format in that kernel.
  */
@@ -287,6 +289,26 @@ static int luo_test_flb_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(luo_test_flb);
 
+static ssize_t luo_test_damage_write(struct file *file, const char __user *ubuf,
+				     size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int err;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	err = luo_test_set_damage(strim(buf));
+	return err ?: count;
+}
+
+static const struct file_operations luo_test_damage_fops = {
+	.owner = THIS_MODULE,
+	.write = luo_test_damage_write,
+};
+
 static int __init luo_test_init(void)
 {
 	int err;
@@ -309,6 +331,8 @@ static int __init luo_test_init(void)
 				   &luo_test_fops);
 	debugfs_create_file("test_flb", 0400, luo_debugfs_dir(), NULL,
 			    &luo_test_flb_fops);
+	debugfs_create_file("test_damage", 0200, luo_debugfs_dir(), NULL,
+			    &luo_test_damage_fops);
 	return 0;
 }
 late_initcall(luo_test_init);
