@@ -129,13 +129,7 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
 	luo_put("tsc_hz", "%.0f", bm_tsc_hz());
 	luo_kexec_hook(bm_stamp, stamp);
-	ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-	close(m);
-	close(sm);
-	close(s);
-	close(luo);
-	luo_kexec(NULL);
-	return LUO_FAIL;
+	return luo_handover();
 }
 
 static inline enum luo_result bm_stage2(enum bench_memfd_kind k)

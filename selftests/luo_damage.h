@@ -37,12 +37,7 @@ static inline enum luo_result luo_damage_test(struct luo_ctx *ctx,
 		ASSERT_OK(liveupdate_preserve_fd(s, m, 1));
 		ASSERT_OK(kho_write_file("/sys/kernel/debug/liveupdate/test_damage",
 					 how));
-		ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-		close(m);
-		close(s);
-		close(luo);
-		luo_kexec(NULL);
-		return LUO_FAIL;
+		return luo_handover();
 	}
 
 	ASSERT_ERRNO(open("/dev/liveupdate", O_RDWR), EIO);

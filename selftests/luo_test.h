@@ -140,6 +140,13 @@ void luo_kexec_hook(void (*fn)(void *arg), void *arg);
  * pid or -errno; luo_agent_release() kills and reaps it (closing its fds).
  */
 pid_t luo_agent_hold(void);
+
+/*
+ * luo_handover - end a stage as an agent would: a detached agent keeps
+ * every open fd, this process closes its own copies (all but stdio), then
+ * kexecs. Returns only on failure, with LUO_FAIL.
+ */
+enum luo_result luo_handover(void);
 int luo_agent_release(pid_t pid);
 
 /* Helpers shared by tests. */

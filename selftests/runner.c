@@ -414,6 +414,20 @@ uint64_t luo_kpageflags(uint64_t pfn)
 	return proc_u64("/proc/kpageflags", pfn);
 }
 
+enum luo_result luo_handover(void)
+{
+	pid_t agent = luo_agent_hold();
+
+	if (agent <= 0) {
+		luo_fail("agent: %s", strerror(agent ? -agent : EINVAL));
+		return LUO_FAIL;
+	}
+	/* Only the agent's copies keep the sessions alive from here on. */
+	close_range(3, ~0U, 0);
+	luo_kexec(NULL);
+	return LUO_FAIL;
+}
+
 const char *luo_boot_id(void)
 {
 	static char id[40];

@@ -35,13 +35,7 @@ LUO_TEST(luo_kexec_busy_finish, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		ASSERT_TRUE(!liveupdate_preserve_fd(s, t, 1), "preserve test");
 		ASSERT_TRUE(!liveupdate_preserve_fd(s, m, 2), "preserve memfd");
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
-		ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-		close(t);
-		close(m);
-		close(s);
-		close(luo);
-		luo_kexec(NULL);
-		return LUO_FAIL;
+		return luo_handover();
 	}
 
 	seed = luo_get_u64("seed");

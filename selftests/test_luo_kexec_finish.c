@@ -36,12 +36,7 @@ LUO_TEST(luo_kexec_finish, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		r = liveupdate_preserve_fd(s, m, 42);
 		ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
-		ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-		close(m);
-		close(s);
-		close(luo);
-		luo_kexec(NULL);
-		return LUO_FAIL;
+		return luo_handover();
 	}
 
 	seed = luo_get_u64("seed");

@@ -42,14 +42,7 @@ LUO_TEST(luo_kexec_unknown, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		ASSERT_TRUE(!liveupdate_preserve_fd(plain, m, 1), "preserve m");
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
 		ASSERT_OK(luo_kexec_append("liveupdate_test.unknown=1"));
-		ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-		close(m);
-		close(t);
-		close(mixed);
-		close(plain);
-		close(luo);
-		luo_kexec(NULL);
-		return LUO_FAIL;
+		return luo_handover();
 	}
 
 	ASSERT_TRUE(luo_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0,

@@ -48,11 +48,7 @@ LUO_TEST(memfd_kexec_500, .stages = 2, .cmdline = "kho=on liveupdate=on",
 			close(m);
 		}
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
-		ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-		close(s);
-		close(luo);
-		luo_kexec(NULL);
-		return LUO_FAIL;
+		return luo_handover();
 	}
 
 	seed = luo_get_u64("seed");

@@ -76,11 +76,7 @@ static enum luo_result stage1(uint64_t seed)
 		close(m);
 	}
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
-	ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-	close(s);
-	close(luo);
-	luo_kexec(NULL);
-	return LUO_FAIL;
+	return luo_handover();
 }
 
 LUO_TEST(memfd_kexec_attrs, .stages = 2, .cmdline = "kho=on liveupdate=on",

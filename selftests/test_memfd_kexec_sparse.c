@@ -111,12 +111,7 @@ static enum luo_result stage1(void)
 
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
 	luo_put("sum", "0x%llx", (unsigned long long)sum);
-	ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
-	close(m);
-	close(s);
-	close(luo);
-	luo_kexec(NULL);
-	return LUO_FAIL;
+	return luo_handover();
 }
 
 LUO_TEST(memfd_kexec_sparse, .stages = 2, .mem = "4G",
