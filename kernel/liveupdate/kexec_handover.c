@@ -944,8 +944,9 @@ void __init kho_memory_init(void)
 #ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
 /**
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
- * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM) or
- *	 "loop" (a table entry pointing back to the root)
+ * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
+ *	 "loop" (a table entry pointing back to the root) or "scratch" (a
+ *	 table entry pointing into a scratch area)
  *
  * The next kernel must refuse the handover with one log line and boot as
  * a cold boot.
@@ -967,6 +968,8 @@ int kho_selftest_corrupt(const char *how)
 		WRITE_ONCE(root[511], cpu_to_le64(PFN_PHYS(max_pfn) + SZ_1G));
 	else if (!strcmp(how, "loop"))
 		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
+	else if (!strcmp(how, "scratch"))
+		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_out.lock);

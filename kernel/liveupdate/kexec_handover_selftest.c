@@ -8,8 +8,9 @@
  * describing both (with checksums). At the next boot a late initcall
  * restores all of it, recomputes the checksums and frees it; reading the
  * file tells the outcome, and the generation counts the hops of a chain.
- * Writing "corrupt-fdt", "corrupt-tracker" or "corrupt-loop" damages the
- * outgoing handover so tests can check the next kernel refuses it.
+ * Writing "corrupt-fdt", "corrupt-tracker", "corrupt-loop" or
+ * "corrupt-scratch" damages the outgoing handover so tests can check the
+ * next kernel refuses it.
  * Writing "bench <order> <MiB>" allocates that much memory in folios of
  * that order and times preserving them (the result is read back here);
  * they stay preserved, so the next boot's walk can be timed too.
