@@ -310,21 +310,43 @@ EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
 
 /* ---- Restoring memory in the new kernel ------------------------------- */
 
-/*
- * Claim the chunk whose head page is @page: it must carry the mark the
- * boot walk left, with the expected @order (or any when @order < 0). The
- * mark is cleared, so a second restore finds nothing.
- */
-static int kho_claim(struct page *page, int order)
+/* Order of the chunk whose head page is @page, or -ENOENT if unmarked. */
+static int kho_marked_order(struct page *page)
 {
-	unsigned long info = page->private;
+	unsigned long info = READ_ONCE(page->private);
 
-	if ((info >> 32) != KHO_PAGE_MAGIC ||
-	    (order >= 0 && (info & 0xffffffff) != order))
+	return (info >> 32) == KHO_PAGE_MAGIC ? info & 0xffffffff : -ENOENT;
+}
+
+/*
+ * A chunk may be handed out only if all its pages are still reserved and
+ * none but the head carries a mark: malformed handover data could list
+ * a chunk inside another, and its pages must not be handed out twice.
+ */
+static bool kho_chunk_intact(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++)
+		if (!PageReserved(page + i) ||
+		    (i && kho_marked_order(page + i) >= 0))
+			return false;
+	return true;
+}
+
+/*
+ * Claim the chunk whose head page is @page: the mark the boot walk left is
+ * cleared, so a second restore finds nothing. Returns its order.
+ */
+static int kho_claim(struct page *page)
+{
+	unsigned long info = READ_ONCE(page->private);
+	int order = kho_marked_order(page);
+
+	if (order < 0 || !kho_chunk_intact(page, order) ||
+	    cmpxchg(&page->private, info, 0) != info)
 		return -ENOENT;
-	if (cmpxchg(&page->private, info, 0) != info)
-		return -ENOENT;
-	return info & 0xffffffff;
+	return order;
 }
 
 static struct page *kho_phys_page(phys_addr_t phys)
@@ -362,9 +384,9 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	struct page *page = kho_phys_page(phys);
 	int order;
 
-	order = page ? kho_claim(page, -1) : -ENOENT;
+	order = page ? kho_claim(page) : -ENOENT;
 	if (order < 0) {
-		pr_warn("no preserved folio at %pa (never preserved or restored already)\n",
+		pr_warn("no intact preserved folio at %pa (never preserved, restored already, or overlapping)\n",
 			&phys);
 		return NULL;
 	}
@@ -394,18 +416,18 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 
 	/* Check every chunk before touching any. */
 	while (pfn < end) {
-		unsigned long info = pfn_to_page(pfn)->private;
+		int order = kho_marked_order(pfn_to_page(pfn));
 
-		if ((info >> 32) != KHO_PAGE_MAGIC ||
-		    pfn + (1UL << (info & 0xffffffff)) > end) {
+		if (order < 0 || pfn + (1UL << order) > end ||
+		    !kho_chunk_intact(pfn_to_page(pfn), order)) {
 			pr_warn("pages at %pa were not preserved as %lu pages (or restored already)\n",
 				&phys, nr_pages);
 			return NULL;
 		}
-		pfn += 1UL << (info & 0xffffffff);
+		pfn += 1UL << order;
 	}
 	for (pfn = PHYS_PFN(phys); pfn < end;) {
-		int order = kho_claim(pfn_to_page(pfn), -1);
+		int order = kho_claim(pfn_to_page(pfn));
 
 		if (WARN_ON(order < 0))	/* raced with another restore */
 			return NULL;
@@ -781,7 +803,7 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 	struct kho_reserve_ctx *ctx = arg;
 
 	/* A chunk listed twice must not be handed out twice. */
-	if ((page->private >> 32) == KHO_PAGE_MAGIC) {
+	if (kho_marked_order(page) >= 0) {
 		pr_warn_once("chunk %pa listed twice, keeping the first\n", &phys);
 		return 0;
 	}
@@ -996,16 +1018,15 @@ static int __init kho_init(void)
 	fdt = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!fdt) {
 		err = -ENOMEM;
-		goto fail;
+		goto fail_tracker;
 	}
 	map = cpu_to_le64(virt_to_phys(kho_out.tracker.root));
 	err = fdt_create_empty_tree(fdt, PAGE_SIZE) ?:
 	      fdt_setprop_string(fdt, 0, "compatible", KHO_FDT_COMPATIBLE) ?:
 	      fdt_setprop(fdt, 0, PROP_MEMORY_MAP, &map, sizeof(map));
 	if (err) {
-		free_page((unsigned long)fdt);
 		err = -EINVAL;
-		goto fail;
+		goto fail_fdt;
 	}
 	kho_out.fdt = fdt;
 	kho_out.ready = true;
@@ -1013,13 +1034,17 @@ static int __init kho_init(void)
 	if (err) {
 		kho_out.ready = false;
 		kho_out.fdt = NULL;
-		free_page((unsigned long)fdt);
-		goto fail;
+		goto fail_fdt;
 	}
 	kho_debugfs_init();
 	pr_info("enabled: %u scratch areas\n", kho_scratch_cnt);
 	return 0;
 
+fail_fdt:
+	free_page((unsigned long)fdt);
+fail_tracker:
+	/* Nothing is preserved yet: the tree is the root page alone. */
+	free_page((unsigned long)kho_out.tracker.root);
 fail:
 	pr_err("cannot set up the outgoing handover (%d), KHO disabled\n", err);
 	kho_enable = false;

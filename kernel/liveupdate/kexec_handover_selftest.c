@@ -10,7 +10,9 @@
  * file tells the outcome, and the generation counts the hops of a chain.
  * Writing "corrupt-fdt", "corrupt-tracker", "corrupt-loop" or
  * "corrupt-scratch" damages the outgoing handover so tests can check the
- * next kernel refuses it.
+ * next kernel refuses it; "corrupt-overlap" also lists a page inside one
+ * of the self-test's large folios, which the next kernel must not hand
+ * out twice (that folio then fails to restore: bad=1).
  * Writing "bench <order> <MiB>" allocates that much memory in folios of
  * that order and times preserving them (the result is read back here);
  * they stay preserved, so the next boot's walk can be timed too.
@@ -151,6 +153,20 @@ fail:
 	return err;
 }
 
+/* Preserve the second page of the first large folio on its own as well. */
+static int kho_st_overlap(void)
+{
+	unsigned int i;
+
+	for (i = 0; kho_st_out && i < kho_st_out->nr_folios; i++) {
+		unsigned long pfn = PHYS_PFN(kho_st_out->folios[i].phys);
+
+		if (kho_st_out->folios[i].order)
+			return kho_preserve_pages(pfn_to_page(pfn + 1), 1);
+	}
+	return -ENOENT;
+}
+
 /* Restore and check everything the previous kernel's self-test kept. */
 static int kho_st_verify(const struct kho_st_blob *blob, char *res, size_t len)
 {
@@ -270,6 +286,8 @@ static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 	mutex_lock(&kho_st_lock);
 	if (!strcmp(cmd, "preserve"))
 		err = kho_st_preserve();
+	else if (!strcmp(cmd, "corrupt-overlap"))
+		err = kho_st_overlap();
 	else if (str_has_prefix(cmd, "corrupt-"))
 		err = kho_selftest_corrupt(cmd + strlen("corrupt-"));
 	else if (sscanf(cmd, "bench %u %lu", &order, &mib) == 2)
