@@ -369,7 +369,7 @@ static int __init luo_init(void)
 	luo_header = kho_alloc_preserve(PAGE_SIZE);
 	if (IS_ERR(luo_header)) {
 		err = PTR_ERR(luo_header);
-		goto fail;
+		goto fail_flb;
 	}
 	strscpy_pad(luo_header->compatible, LUO_COMPATIBLE,
 		    sizeof(luo_header->compatible));
@@ -388,6 +388,8 @@ fail_subtree:
 	kho_remove_subtree(luo_header);
 fail_header:
 	kho_unpreserve_free(luo_header);
+fail_flb:
+	luo_flb_destroy();
 fail:
 	pr_err("cannot set up (%d): live update disabled\n", err);
 	luo_enable = false;

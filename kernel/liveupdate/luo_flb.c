@@ -331,6 +331,12 @@ int luo_flb_init(void)
 	return 0;
 }
 
+void luo_flb_destroy(void)
+{
+	kho_unpreserve_free(luo_flb_page);
+	luo_flb_page = NULL;
+}
+
 /* Reboot: write the FLB page. Caller holds luo_lock. Never allocates. */
 u64 luo_flb_serialize(void)
 {

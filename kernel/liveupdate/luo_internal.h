@@ -153,6 +153,7 @@ void luo_flb_file_unpreserve(struct liveupdate_file_handler *fh);
 void luo_flb_file_finish(struct liveupdate_file_handler *fh);
 int luo_flb_file_retrieve(struct liveupdate_file_handler *fh);
 int luo_flb_init(void);
+void luo_flb_destroy(void);
 u64 luo_flb_serialize(void);
 
 struct luo_flb_state {
