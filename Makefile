@@ -24,6 +24,10 @@ HDRS       := $(KOBJ)/usr/include
 INITRAMFS  := $(BUILD)/initramfs.cpio
 LOGDIR     := $(BUILD)/logs
 export CCACHE_DIR ?= $(HOME)/.cache/luo-bpf-ccache
+# Paths under the checkout are hashed relative to the build directory, so a
+# second checkout (or CI's clone at another path) hits the same cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j$(JOBS)
 
