@@ -72,7 +72,7 @@ kernel: $(KOBJ)/.config
 # Userspace: test programs and tools, statically linked, built against the
 # kernel's own uAPI headers (the host's /usr/include is 6.1).
 tools: kernel
-	@$(MAKE) -s -C selftests BUILD=$(BUILD)/selftests HDRS=$(HDRS)
+	@$(MAKE) -s -C selftests BUILD=$(BUILD)/selftests HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux
 
 initramfs: tools
 	@scripts/mkinitramfs.sh $(BUILD) $(BZIMAGE) $(INITRAMFS)

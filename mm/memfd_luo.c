@@ -488,9 +488,9 @@ static void memfd_luo_refresh_stale(struct memfd_luo *m)
 	}
 }
 
-static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
-				   struct file *file)
+static bool memfd_luo_can_preserve(struct liveupdate_file_op_args *args)
 {
+	struct file *file = args->file;
 	struct inode *inode = file_inode(file);
 
 	/*

@@ -20,10 +20,14 @@
  *                 not (unless retrieve failed): release what was
  *                 preserved and is not in use
  *   get_id()      identity for the "already preserved anywhere" check
+ *   release()     a retired handler's last file is done (BPF handlers)
  *
- * Handlers may be registered and unregistered at any time (BPF struct_ops
- * handlers do); a handler in use by a preserved file cannot be
- * unregistered (-EBUSY).
+ * Handlers may be registered and unregistered at any time; a native
+ * handler in use by a preserved file cannot be unregistered (-EBUSY).
+ * BPF struct_ops handlers (compatible strings "bpf:...", a namespace of
+ * their own) are asked before native ones and are retired rather than
+ * unregistered: they leave the registry at once and release() runs when
+ * their last bound file is done.
  *
  * A FLB (file-lifecycle-bound state) is shared state of a handler: it is
  * preserved with the first file of that handler and unpreserved with the
@@ -46,14 +50,19 @@ struct module;
 #define LIVEUPDATE_HNDL_COMPAT_LENGTH	48
 #define LIVEUPDATE_FLB_COMPAT_LENGTH	48
 
+/* Compatible strings of BPF struct_ops handlers, and only theirs. */
+#define LIVEUPDATE_BPF_COMPAT_PREFIX	"bpf:"
+
 struct liveupdate_file_handler;
 
 /**
  * struct liveupdate_file_op_args - arguments of file handler callbacks
  * @handler:         the handler being called
  * @retrieved:       finish(): whether the file was retrieved in this kernel
- * @file:            preserve/unpreserve/freeze: the preserved file;
- *                   retrieve: out, the new file (one reference for LUO)
+ * @session:         name of the file's session
+ * @token:           the file's token in its session
+ * @file:            can_preserve/preserve/unpreserve/freeze: the preserved
+ *                   file; retrieve: out, the new file (one reference for LUO)
  * @serialized_data: the handler's own u64 carried across the kexec
  *                   (typically the physical address of its descriptor)
  * @private_data:    runtime data of the handler for this file
@@ -61,6 +70,8 @@ struct liveupdate_file_handler;
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
 	bool retrieved;
+	const char *session;
+	u64 token;
 	struct file *file;
 	u64 serialized_data;
 	void *private_data;
@@ -77,11 +88,11 @@ struct liveupdate_file_op_args {
  * @can_finish:   optional; false makes FINISH fail with EBUSY
  * @finish:       required
  * @get_id:       optional; default identity is the file's inode
+ * @release:      optional; a retired handler is no longer used
  * @owner:        module providing the callbacks
  */
 struct liveupdate_file_ops {
-	bool (*can_preserve)(struct liveupdate_file_handler *handler,
-			     struct file *file);
+	bool (*can_preserve)(struct liveupdate_file_op_args *args);
 	int (*preserve)(struct liveupdate_file_op_args *args);
 	void (*unpreserve)(struct liveupdate_file_op_args *args);
 	int (*freeze)(struct liveupdate_file_op_args *args);
@@ -90,6 +101,7 @@ struct liveupdate_file_ops {
 	bool (*can_finish)(struct liveupdate_file_op_args *args);
 	void (*finish)(struct liveupdate_file_op_args *args);
 	unsigned long (*get_id)(struct file *file);
+	void (*release)(struct liveupdate_file_handler *handler);
 	struct module *owner;
 };
 
@@ -100,6 +112,7 @@ struct liveupdate_file_ops {
  * @list:       private: entry in the handler registry
  * @flbs:       private: FLBs registered on this handler
  * @users:      private: files (outgoing or incoming) bound to it
+ * @retired:    private: out of the registry, released with its last file
  */
 struct liveupdate_file_handler {
 	const struct liveupdate_file_ops *ops;
@@ -107,6 +120,7 @@ struct liveupdate_file_handler {
 	struct list_head list;
 	struct list_head flbs;
 	unsigned long users;
+	bool retired;
 };
 
 struct liveupdate_flb;

@@ -326,6 +326,12 @@ int liveupdate_reboot(void)
 	if (err)
 		goto out;
 	t1 = ktime_get_ns();
+	/* BPF handlers' state, into space reserved at PRESERVE_FD. */
+	err = luo_bpf_serialize();
+	if (err) {
+		luo_files_unfreeze();
+		goto out;
+	}
 	luo_sessions_serialize(&sessions_pa);
 	luo_header->sessions_pa = cpu_to_le64(sessions_pa);
 	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());

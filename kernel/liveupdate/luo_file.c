@@ -29,37 +29,86 @@ DECLARE_RWSEM(luo_handlers_lock);
 static LIST_HEAD(luo_handlers);
 static DEFINE_XARRAY(luo_preserved);	/* id -> struct luo_file */
 
+static bool luo_compat_valid(const char *compatible)
+{
+	size_t len = strnlen(compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH);
+
+	return len && len < LIVEUPDATE_HNDL_COMPAT_LENGTH;
+}
+
 /**
- * liveupdate_register_file_handler - make a file handler available
- * @fh: the handler; @fh->ops and @fh->compatible must be set
+ * luo_handler_register - add a handler to the registry
+ * @fh:    the handler
+ * @first: ask it before the handlers registered so far (BPF handlers)
  *
- * Return: 0, -EOPNOTSUPP when live update is off, -EINVAL for missing
- * callbacks or an empty/overlong compatible, -EEXIST if the compatible is
- * registered already.
+ * Return: 0, -EINVAL or -EEXIST.
  */
-int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
+int luo_handler_register(struct liveupdate_file_handler *fh, bool first)
 {
 	const struct liveupdate_file_ops *ops = fh->ops;
 	int err = 0;
 
-	if (!liveupdate_enabled())
-		return -EOPNOTSUPP;
 	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
-	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
-	    strnlen(fh->compatible, sizeof(fh->compatible)) == sizeof(fh->compatible))
+	    !ops->retrieve || !ops->finish || !luo_compat_valid(fh->compatible))
 		return -EINVAL;
 
 	INIT_LIST_HEAD(&fh->flbs);
 	fh->users = 0;
+	fh->retired = false;
 	down_write(&luo_handlers_lock);
 	if (luo_handler_find(fh->compatible))
 		err = -EEXIST;
+	else if (first)
+		list_add(&fh->list, &luo_handlers);
 	else
 		list_add_tail(&fh->list, &luo_handlers);
 	up_write(&luo_handlers_lock);
 	if (!err)
 		pr_info("file handler '%s' registered\n", fh->compatible);
 	return err;
+}
+
+/**
+ * luo_handler_retire - take a handler out of the registry, whatever uses it
+ * @fh: a registered handler with a release() callback
+ *
+ * Files bound to @fh keep using it; release() runs when the last of them
+ * is done (now, if none is bound). A handler of the same compatible may
+ * register meanwhile: files bind to it from then on.
+ */
+void luo_handler_retire(struct liveupdate_file_handler *fh)
+{
+	bool idle;
+
+	down_write(&luo_handlers_lock);
+	list_del_init(&fh->list);
+	fh->retired = true;
+	idle = !fh->users;
+	up_write(&luo_handlers_lock);
+	pr_info("file handler '%s' %s\n", fh->compatible,
+		idle ? "unregistered" : "retired, in use by preserved files");
+	if (idle)
+		fh->ops->release(fh);
+}
+
+/**
+ * liveupdate_register_file_handler - make a file handler available
+ * @fh: the handler; @fh->ops and @fh->compatible must be set
+ *
+ * Compatible strings starting with "bpf:" belong to BPF struct_ops
+ * handlers and are refused here.
+ *
+ * Return: 0, -EOPNOTSUPP when live update is off, -EINVAL for missing
+ * callbacks or an empty/overlong/"bpf:" compatible, -EEXIST if the
+ * compatible is registered already.
+ */
+int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
+{
+	if (!liveupdate_enabled())
+		return -EOPNOTSUPP;
+	if (str_has_prefix(fh->compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
+		return -EINVAL;
+	return luo_handler_register(fh, false);
 }
 EXPORT_SYMBOL_GPL(liveupdate_register_file_handler);
 
@@ -105,22 +154,35 @@ int luo_handler_get(struct liveupdate_file_handler *fh)
 	return 0;
 }
 
+/* Unbind a file; the last file of a retired handler releases it. */
 void luo_handler_put(struct liveupdate_file_handler *fh)
 {
+	struct module *owner = fh->ops->owner;
+	bool last;
+
 	down_write(&luo_handlers_lock);
-	fh->users--;
+	last = !--fh->users && fh->retired;
 	up_write(&luo_handlers_lock);
-	module_put(fh->ops->owner);
+	if (last)
+		fh->ops->release(fh);
+	module_put(owner);
 }
 
 /* First handler that takes @file, bound to it; NULL if none. */
-static struct liveupdate_file_handler *luo_handler_for(struct file *file)
+static struct liveupdate_file_handler *
+luo_handler_for(struct luo_session *s, u64 token, struct file *file)
 {
+	struct liveupdate_file_op_args args = {
+		.session = s->name,
+		.token = token,
+		.file = file,
+	};
 	struct liveupdate_file_handler *fh, *found = NULL;
 
 	down_write(&luo_handlers_lock);
 	list_for_each_entry(fh, &luo_handlers, list) {
-		if (fh->ops->can_preserve(fh, file)) {
+		args.handler = fh;
+		if (fh->ops->can_preserve(&args)) {
 			if (!luo_handler_get(fh))
 				found = fh;
 			break;
@@ -172,6 +234,8 @@ static void luo_file_args(struct luo_file *f, struct liveupdate_file_op_args *ar
 {
 	*args = (struct liveupdate_file_op_args) {
 		.handler = f->handler,
+		.session = f->session->name,
+		.token = f->token,
 		.file = f->file,
 		.serialized_data = f->data,
 		.private_data = f->private_data,
@@ -207,11 +271,12 @@ int luo_file_preserve(struct luo_session *s, u64 token, int fd)
 		err = -ENOMEM;
 		goto err_fput;
 	}
-	f->handler = luo_handler_for(file);
+	f->handler = luo_handler_for(s, token, file);
 	if (!f->handler) {
 		err = -ENOENT;
 		goto err_free;
 	}
+	f->session = s;
 	f->file = file;
 	f->token = token;
 	strscpy(f->compatible, f->handler->compatible, sizeof(f->compatible));
@@ -397,7 +462,8 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 				f->handler->ops->finish(&args);
 			}
 			luo_flb_file_finish(f->handler);
-		} else {
+		} else if (!luo_bpf_finish_unclaimed(s->name, f->token,
+						     f->compatible, f->data)) {
 			pr_warn("session '%s' token %llu: no handler for '%s', its memory stays reserved\n",
 				s->name, f->token, f->compatible);
 		}

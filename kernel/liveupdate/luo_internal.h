@@ -4,9 +4,13 @@
  * files, FLBs.
  *
  * Lock order (outermost first):
- *   luo_lock            sessions, their files, FLB state, reboot
+ *   (BPF struct_ops update_mutex, when reg/update/unreg come from BPF)
+ *   luo_lock            sessions, their files, FLB state, reboot, BPF
+ *                       handler state (luo_bpf*.c)
  *   luo_handlers_lock   the handler registry (also taken alone)
- * Handler callbacks run under luo_lock and may take their own locks.
+ *   kho_out.lock        KHO subtrees
+ * Handler callbacks run under luo_lock and may take their own locks;
+ * can_preserve() runs under luo_handlers_lock too.
  */
 #ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
@@ -86,8 +90,11 @@ int luo_blocks_read(u64 first, size_t entry_size, luo_entry_fn fn, void *arg);
 
 /* ---- Runtime objects --------------------------------------------------- */
 
+struct luo_session;
+
 struct luo_file {
 	struct list_head list;			/* in session->files, in order */
+	struct luo_session *session;		/* the session it is in */
 	struct rhash_head hnode;		/* in session->files_ht, by token */
 	struct liveupdate_file_handler *handler;	/* NULL: not bound yet */
 	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
@@ -133,6 +140,8 @@ void luo_sessions_discard_incoming(void);
 int luo_sessions_init(void);
 
 /* luo_file.c */
+int luo_handler_register(struct liveupdate_file_handler *fh, bool first);
+void luo_handler_retire(struct liveupdate_file_handler *fh);
 struct liveupdate_file_handler *luo_handler_find(const char *compatible);
 int luo_handler_get(struct liveupdate_file_handler *fh);
 void luo_handler_put(struct liveupdate_file_handler *fh);
@@ -165,5 +174,19 @@ struct luo_flb_state {
 
 void luo_flb_incoming_state(struct liveupdate_flb *flb, struct luo_flb_state *st);
 int luo_flb_deserialize(u64 flbs_pa);
+
+/* luo_bpf*.c: BPF struct_ops handlers */
+#ifdef CONFIG_LIVEUPDATE_BPF
+int luo_bpf_serialize(void);
+bool luo_bpf_finish_unclaimed(const char *session, u64 token,
+			      const char *compatible, u64 data);
+#else
+static inline int luo_bpf_serialize(void) { return 0; }
+static inline bool luo_bpf_finish_unclaimed(const char *session, u64 token,
+					    const char *compatible, u64 data)
+{
+	return false;
+}
+#endif
 
 #endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

@@ -336,6 +336,7 @@ static int luo_load_file(const void *entry, void *arg)
 	f->compatible[sizeof(f->compatible) - 1] = '\0';
 	f->data = le64_to_cpu(ser->data);
 	f->token = le64_to_cpu(ser->token);
+	f->session = ctx->s;
 	if (luo_file_link(ctx->s, f)) {
 		pr_warn("session '%s': token %llu repeated\n", ctx->s->name, f->token);
 		kfree(f);

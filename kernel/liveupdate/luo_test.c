@@ -119,10 +119,9 @@ static const struct file_operations luo_test_fops = {
 	.write = luo_test_write,
 };
 
-static bool luo_test_can_preserve(struct liveupdate_file_handler *fh,
-				  struct file *file)
+static bool luo_test_can_preserve(struct liveupdate_file_op_args *args)
 {
-	return file->f_op == &luo_test_fops;
+	return args->file->f_op == &luo_test_fops;
 }
 
 /* Each test file is its own object (they share one debugfs inode). */

@@ -1,0 +1,823 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_bpf.c - LUO file handlers written in BPF (struct_ops "luo_bpf_ops").
+ *
+ * The kernel keeps the memory, BPF keeps the policy and the state. A BPF
+ * handler names a native backend (memfd-v2): the backend pins, preserves
+ * and restores the file's memory, the BPF programs decide which files the
+ * handler takes, may refuse preserve, freeze and retrieve, and keep up to
+ * state_size bytes of state per file, carried across the kexec in the
+ * "luo-bpf" KHO subtree (luo_bpf_fdt.c).
+ *
+ * Each attached handler is a struct luo_bpf_handler in LUO's registry,
+ * ahead of the native handlers, whose callbacks (the thunks below) run
+ * the backend and the BPF programs in turn. Its compatible must be
+ * "bpf:<name>-v<N>": programs cannot take over a native format.
+ *
+ * Lifetime. 6.12's unreg() cannot fail, so detaching a handler retires
+ * it: it leaves the registry at once (a new version may attach) while
+ * files bound to it keep calling its programs; a reference on the
+ * struct_ops map keeps them alive until the last such file is done.
+ * A link update swaps the programs under bound files (a hot fix).
+ * Everything here runs under luo_lock (see luo_internal.h for the order).
+ */
+#define pr_fmt(fmt) "liveupdate: bpf: " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/memfd.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "luo_internal.h"
+#include "luo_bpf.h"
+
+/* Every BPF handler alive: attached, or retired with files still bound. */
+LIST_HEAD(luo_bpf_handlers);
+
+static struct luo_bpf_handler *luo_bpf_of(struct liveupdate_file_handler *fh)
+{
+	return container_of(fh, struct luo_bpf_handler, fh);
+}
+
+/* Bytes a file of @h takes in the handover tree, at most. */
+static long luo_bpf_file_bytes(const struct luo_bpf_handler *h)
+{
+	return LUO_BPF_FDT_FILE_BYTES + round_up(h->state_size, 4);
+}
+
+/* A BPF op's return value as an errno: anything else is -EINVAL. */
+static int luo_bpf_errno(int ret)
+{
+	if (ret > 0 || ret < -MAX_ERRNO)
+		return -EINVAL;
+	return ret;
+}
+
+static void luo_bpf_call_init(struct luo_bpf_call *call,
+			      const struct liveupdate_file_op_args *args,
+			      struct file *file, u32 schema, u32 state_size,
+			      u32 flags)
+{
+	memset(call, 0, sizeof(*call));
+	strscpy(call->ctx.session, args->session, sizeof(call->ctx.session));
+	call->ctx.token = args->token;
+	call->ctx.schema = schema;
+	call->ctx.state_size = state_size;
+	call->ctx.flags = flags;
+	if (!file)
+		return;
+	/* memfds are unlinked: their dentry name never changes. */
+	strscpy(call->ctx.name, file_dentry(file)->d_name.name,
+		sizeof(call->ctx.name));
+	call->ctx.size = i_size_read(file_inode(file));
+	if (shmem_file(file))
+		call->ctx.seals = max(memfd_fcntl(file, F_GET_SEALS, 0), 0L);
+}
+
+/* Outgoing file: its own state, writable where the op allows it. */
+static void luo_bpf_call_out(struct luo_bpf_call *call,
+			     const struct liveupdate_file_op_args *args,
+			     struct luo_bpf_file *bf)
+{
+	luo_bpf_call_init(call, args, args->file, bf->h->schema,
+			  bf->h->state_size, 0);
+	call->state = bf->state;
+	call->state_ro = bf->state;
+}
+
+/* Incoming file: the state carried from the previous kernel, read-only. */
+static void luo_bpf_call_in(struct luo_bpf_call *call,
+			    const struct liveupdate_file_op_args *args,
+			    struct file *file, struct luo_bpf_in_file *in,
+			    u32 flags)
+{
+	luo_bpf_call_init(call, args, file, in->schema, in->state_size,
+			  flags | LUO_BPF_F_INCOMING);
+	call->state_ro = in->state;
+}
+
+/* The arguments the backend sees for @bf: its own data, not ours. */
+static void luo_bpf_backend_args(const struct liveupdate_file_op_args *args,
+				 struct luo_bpf_file *bf,
+				 struct liveupdate_file_op_args *bargs)
+{
+	*bargs = *args;
+	bargs->handler = bf->h->backend;
+	bargs->serialized_data = bf->backend_data;
+	bargs->private_data = bf->backend_private;
+}
+
+/* ---- Thunks: LUO's callbacks, running the backend and the programs ---- */
+
+static bool luo_bpf_can_preserve(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
+	struct liveupdate_file_op_args bargs = *args;
+	struct luo_bpf_call call;
+
+	bargs.handler = h->backend;
+	if (!h->backend->ops->can_preserve(&bargs))
+		return false;
+	luo_bpf_call_init(&call, args, args->file, h->schema, 0, 0);
+	return h->ops->can_preserve(&call.ctx, args->file);
+}
+
+static unsigned long luo_bpf_get_id(struct file *file)
+{
+	/* The identity of the memory, so no backend file is preserved twice. */
+	return (unsigned long)file_inode(file);
+}
+
+static int luo_bpf_preserve(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
+	const struct liveupdate_file_ops *bops = h->backend->ops;
+	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_call call;
+	struct luo_bpf_file *bf;
+	int err;
+
+	/* luo_bpf_get_id() is the inode: so must the backend's identity be. */
+	if (bops->get_id)
+		return -EOPNOTSUPP;
+	bf = kzalloc(struct_size(bf, state, h->state_size), GFP_KERNEL);
+	if (!bf)
+		return -ENOMEM;
+	bf->h = h;
+	bf->session = args->session;
+	bf->token = args->token;
+
+	/* Room for this file in the handover FDT, reserved now. */
+	err = luo_bpf_fdt_reserve(luo_bpf_file_bytes(h));
+	if (err)
+		goto err_free;
+
+	luo_bpf_call_out(&call, args, bf);
+	if (h->ops->preserve) {
+		err = luo_bpf_errno(h->ops->preserve(&call.ctx, args->file));
+		if (err) {
+			pr_info("'%s' refused session '%s' token %llu: %d\n",
+				h->fh.compatible, args->session, args->token, err);
+			goto err_fdt;
+		}
+	}
+
+	luo_bpf_backend_args(args, bf, &bargs);
+	err = bops->preserve(&bargs);
+	if (err)
+		goto err_unpreserve_bpf;
+	bf->backend_data = bargs.serialized_data;
+	bf->backend_private = bargs.private_data;
+
+	list_add_tail(&bf->node, &h->files);
+	h->nr_files++;
+	args->serialized_data = bf->backend_data;
+	args->private_data = bf;
+	return 0;
+
+err_unpreserve_bpf:
+	if (h->ops->unpreserve)
+		h->ops->unpreserve(&call.ctx, args->file);
+err_fdt:
+	luo_bpf_fdt_reserve(-luo_bpf_file_bytes(h));
+err_free:
+	kfree(bf);
+	return err;
+}
+
+static void luo_bpf_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_file *bf = args->private_data;
+	struct luo_bpf_handler *h = bf->h;
+	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_call call;
+
+	if (h->ops->unpreserve) {
+		luo_bpf_call_out(&call, args, bf);
+		h->ops->unpreserve(&call.ctx, args->file);
+	}
+	luo_bpf_backend_args(args, bf, &bargs);
+	h->backend->ops->unpreserve(&bargs);
+
+	list_del(&bf->node);
+	h->nr_files--;
+	luo_bpf_fdt_reserve(-luo_bpf_file_bytes(h));
+	kfree(bf);
+}
+
+static int luo_bpf_freeze(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_file *bf = args->private_data;
+	struct luo_bpf_handler *h = bf->h;
+	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_call call;
+	int err;
+
+	luo_bpf_call_out(&call, args, bf);
+	if (h->ops->freeze) {
+		err = luo_bpf_errno(h->ops->freeze(&call.ctx, args->file));
+		if (err) {
+			pr_warn("'%s' vetoed the reboot for session '%s' token %llu: %d\n",
+				h->fh.compatible, args->session, args->token, err);
+			return err;
+		}
+	}
+	if (!h->backend->ops->freeze)
+		return 0;
+	luo_bpf_backend_args(args, bf, &bargs);
+	err = h->backend->ops->freeze(&bargs);
+	if (err) {
+		if (h->ops->unfreeze)
+			h->ops->unfreeze(&call.ctx, args->file);
+		return err;
+	}
+	bf->backend_data = bargs.serialized_data;
+	bf->backend_private = bargs.private_data;
+	args->serialized_data = bf->backend_data;
+	return 0;
+}
+
+static void luo_bpf_unfreeze(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_file *bf = args->private_data;
+	struct luo_bpf_handler *h = bf->h;
+	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_call call;
+
+	if (h->backend->ops->unfreeze) {
+		luo_bpf_backend_args(args, bf, &bargs);
+		h->backend->ops->unfreeze(&bargs);
+		bf->backend_data = bargs.serialized_data;
+		bf->backend_private = bargs.private_data;
+		args->serialized_data = bf->backend_data;
+	}
+	if (h->ops->unfreeze) {
+		luo_bpf_call_out(&call, args, bf);
+		h->ops->unfreeze(&call.ctx, args->file);
+	}
+}
+
+/*
+ * RETRIEVE_FD: the backend makes the file, then the program may refuse
+ * it. A refused or failed file's memory is released here (LUO calls no
+ * finish() after a failed retrieve); other files are not affected.
+ */
+static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
+	struct liveupdate_file_op_args bargs = *args;
+	struct luo_bpf_in_file *in;
+	struct luo_bpf_call call;
+	struct luo_bpf_file *bf;
+	int err;
+
+	in = luo_bpf_in_take(args->session, args->token);
+	if (!in) {
+		pr_warn("session '%s' token %llu: no state in the handover, its memory is released\n",
+			args->session, args->token);
+		bargs.handler = h->backend;
+		h->backend->ops->finish(&bargs);
+		return -ENOENT;
+	}
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	if (!bf) {
+		err = -ENOMEM;
+		goto err_backend_finish;
+	}
+	bf->h = h;
+	bf->in = in;
+	bf->session = args->session;
+	bf->token = args->token;
+	bf->backend_data = args->serialized_data;
+
+	if (strcmp(in->backend, h->backend->compatible)) {
+		pr_warn("session '%s' token %llu: backend '%s', handler '%s' uses '%s'\n",
+			args->session, args->token, in->backend,
+			h->fh.compatible, h->backend->compatible);
+		err = -EPROTO;
+		goto err_free;
+	}
+	if (in->schema > h->schema) {
+		pr_warn("session '%s' token %llu: state schema %u is newer than '%s' schema %u\n",
+			args->session, args->token, in->schema,
+			h->fh.compatible, h->schema);
+		err = -EPROTO;
+		goto err_free;
+	}
+
+	bargs.handler = h->backend;
+	err = h->backend->ops->retrieve(&bargs);
+	if (err)
+		goto err_free_only;	/* the backend released the memory */
+	bf->backend_data = bargs.serialized_data;
+	bf->backend_private = bargs.private_data;
+
+	if (h->ops->retrieve) {
+		luo_bpf_call_in(&call, args, bargs.file, in, 0);
+		err = luo_bpf_errno(h->ops->retrieve(&call.ctx, bargs.file));
+		if (err) {
+			pr_warn("'%s' refused to retrieve session '%s' token %llu: %d, its memory is released\n",
+				h->fh.compatible, args->session, args->token,
+				err);
+			/* The backend owns nothing once the file is gone. */
+			bargs.retrieved = true;
+			h->backend->ops->finish(&bargs);
+			fput(bargs.file);
+			goto err_free_only;
+		}
+	}
+	args->file = bargs.file;
+	args->serialized_data = bf->backend_data;
+	args->private_data = bf;
+	return 0;
+
+err_free:
+	kfree(bf);
+err_backend_finish:
+	/* Never made: the backend releases the preserved memory. */
+	bargs.handler = h->backend;
+	bargs.retrieved = false;
+	h->backend->ops->finish(&bargs);
+	luo_bpf_in_put(in);
+	return err;
+
+err_free_only:
+	kfree(bf);
+	luo_bpf_in_put(in);
+	return err;
+}
+
+static bool luo_bpf_can_finish(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_file *bf = args->private_data;
+	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
+	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_call call;
+
+	/* Not retrieved: nothing of ours is attached to it yet. */
+	if (!bf)
+		return true;
+	if (h->ops->can_finish) {
+		luo_bpf_call_in(&call, args, args->file, bf->in,
+				LUO_BPF_F_RETRIEVED);
+		if (!h->ops->can_finish(&call.ctx, args->file))
+			return false;
+	}
+	if (!h->backend->ops->can_finish)
+		return true;
+	luo_bpf_backend_args(args, bf, &bargs);
+	return h->backend->ops->can_finish(&bargs);
+}
+
+static void luo_bpf_finish(struct liveupdate_file_op_args *args)
+{
+	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
+	struct luo_bpf_file *bf = args->private_data;
+	struct liveupdate_file_op_args bargs = *args;
+	struct luo_bpf_in_file *in = bf ? bf->in : NULL;
+	struct luo_bpf_call call;
+
+	if (!bf)
+		in = luo_bpf_in_take(args->session, args->token);
+	if (in && h->ops->finish) {
+		luo_bpf_call_in(&call, args, args->file, in,
+				args->retrieved ? LUO_BPF_F_RETRIEVED : 0);
+		h->ops->finish(&call.ctx, args->file);
+	}
+	bargs.handler = h->backend;
+	if (bf) {
+		bargs.serialized_data = bf->backend_data;
+		bargs.private_data = bf->backend_private;
+	}
+	h->backend->ops->finish(&bargs);
+	if (in)
+		luo_bpf_in_put(in);
+	kfree(bf);
+}
+
+static void luo_bpf_release(struct liveupdate_file_handler *fh)
+{
+	struct luo_bpf_handler *h = luo_bpf_of(fh);
+
+	list_del(&h->node);
+	luo_bpf_fdt_reserve(-LUO_BPF_FDT_HANDLER_BYTES);
+	luo_handler_put(h->backend);
+	bpf_struct_ops_put(h->ops);
+	kfree(h);
+}
+
+static const struct liveupdate_file_ops luo_bpf_file_ops = {
+	.can_preserve	= luo_bpf_can_preserve,
+	.preserve	= luo_bpf_preserve,
+	.unpreserve	= luo_bpf_unpreserve,
+	.freeze		= luo_bpf_freeze,
+	.unfreeze	= luo_bpf_unfreeze,
+	.retrieve	= luo_bpf_retrieve,
+	.can_finish	= luo_bpf_can_finish,
+	.finish		= luo_bpf_finish,
+	.get_id		= luo_bpf_get_id,
+	.release	= luo_bpf_release,
+};
+
+/**
+ * luo_bpf_finish_unclaimed - FINISH of a "bpf:" file no handler claimed
+ * @session:    its session
+ * @token:      its token
+ * @compatible: its compatible
+ * @data:       its LUO u64 (the backend's data)
+ *
+ * The BPF handler was never loaded in this kernel: the backend named in
+ * the handover still releases the file's memory. Caller holds luo_lock.
+ *
+ * Return: true if the file was handled here.
+ */
+bool luo_bpf_finish_unclaimed(const char *session, u64 token,
+			      const char *compatible, u64 data)
+{
+	struct liveupdate_file_op_args args = {
+		.session = session,
+		.token = token,
+		.serialized_data = data,
+	};
+	struct liveupdate_file_handler *backend;
+	struct luo_bpf_in_file *in;
+	int err = -ENOENT;
+
+	if (!str_has_prefix(compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
+		return false;
+	in = luo_bpf_in_take(session, token);
+	if (!in)
+		return false;
+
+	down_write(&luo_handlers_lock);
+	backend = luo_handler_find(in->backend);
+	if (backend && !str_has_prefix(backend->compatible,
+				       LIVEUPDATE_BPF_COMPAT_PREFIX))
+		err = luo_handler_get(backend);
+	up_write(&luo_handlers_lock);
+	if (err) {
+		pr_warn("session '%s' token %llu: backend '%s' of '%s' is missing, its memory stays reserved\n",
+			session, token, in->backend, compatible);
+		luo_bpf_in_put(in);
+		return true;
+	}
+	args.handler = backend;
+	backend->ops->finish(&args);
+	luo_handler_put(backend);
+	pr_info("session '%s' token %llu: '%s' never loaded, finished through '%s'\n",
+		session, token, compatible, in->backend);
+	luo_bpf_in_put(in);
+	return true;
+}
+
+/* ---- struct_ops ------------------------------------------------------ */
+
+static const struct btf_type *luo_bpf_ops_type;
+
+static int luo_bpf_init(struct btf *btf)
+{
+	s32 id = btf_find_by_name_kind(btf, "luo_bpf_ops", BTF_KIND_STRUCT);
+
+	if (id < 0)
+		return -EINVAL;
+	luo_bpf_ops_type = btf_type_by_id(btf, id);
+	return 0;
+}
+
+static bool luo_bpf_is_valid_access(int off, int size,
+				    enum bpf_access_type type,
+				    const struct bpf_prog *prog,
+				    struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/* Programs read what they are given; they write only through kfuncs. */
+static int luo_bpf_btf_struct_access(struct bpf_verifier_log *log,
+				     const struct bpf_reg_state *reg,
+				     int off, int size)
+{
+	bpf_log(log, "luo_bpf_ops programs cannot write kernel structures\n");
+	return -EACCES;
+}
+
+static const struct bpf_verifier_ops luo_bpf_verifier_ops = {
+	.get_func_proto		= bpf_base_func_proto,
+	.is_valid_access	= luo_bpf_is_valid_access,
+	.btf_struct_access	= luo_bpf_btf_struct_access,
+};
+
+/* Only preserve and retrieve may sleep: the others run at reboot or
+ * under the handler registry lock.
+ */
+static int luo_bpf_check_member(const struct btf_type *t,
+				const struct btf_member *member,
+				const struct bpf_prog *prog)
+{
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	if (!prog->sleepable)
+		return 0;
+	switch (moff) {
+	case offsetof(struct luo_bpf_ops, preserve):
+	case offsetof(struct luo_bpf_ops, retrieve):
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int luo_bpf_copy_name(char *dst, const char *src)
+{
+	size_t len = strnlen(src, LIVEUPDATE_HNDL_COMPAT_LENGTH);
+
+	if (!len || len == LIVEUPDATE_HNDL_COMPAT_LENGTH)
+		return -EINVAL;
+	strscpy_pad(dst, src, LIVEUPDATE_HNDL_COMPAT_LENGTH);
+	return 1;
+}
+
+static int luo_bpf_init_member(const struct btf_type *t,
+			       const struct btf_member *member,
+			       void *kdata, const void *udata)
+{
+	const struct luo_bpf_ops *uops = udata;
+	struct luo_bpf_ops *ops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct luo_bpf_ops, compatible):
+		return luo_bpf_copy_name(ops->compatible, uops->compatible);
+	case offsetof(struct luo_bpf_ops, backend):
+		return luo_bpf_copy_name(ops->backend, uops->backend);
+	case offsetof(struct luo_bpf_ops, state_size):
+		ops->state_size = uops->state_size;
+		return 1;
+	case offsetof(struct luo_bpf_ops, schema):
+		ops->schema = uops->schema;
+		return 1;
+	case offsetof(struct luo_bpf_ops, flags):
+		if (uops->flags)
+			return -EINVAL;
+		return 1;
+	}
+	return 0;
+}
+
+/* "bpf:" then [a-z0-9._-]+ then "-v" and a version number. */
+static bool luo_bpf_compat_valid(const char *c)
+{
+	const char *p, *v;
+
+	if (!str_has_prefix(c, LIVEUPDATE_BPF_COMPAT_PREFIX))
+		return false;
+	c += strlen(LIVEUPDATE_BPF_COMPAT_PREFIX);
+	v = strrchr(c, '-');
+	if (!v || v == c || v[1] != 'v' || !isdigit(v[2]))
+		return false;
+	for (p = v + 2; *p; p++)
+		if (!isdigit(*p))
+			return false;
+	for (p = c; p < v; p++)
+		if (!islower(*p) && !isdigit(*p) && !strchr("._-", *p))
+			return false;
+	return true;
+}
+
+static int luo_bpf_validate(void *kdata)
+{
+	struct luo_bpf_ops *ops = kdata;
+
+	if (!luo_bpf_compat_valid(ops->compatible) || !ops->can_preserve ||
+	    ops->state_size > LUO_BPF_STATE_MAX || !ops->schema ||
+	    str_has_prefix(ops->backend, LIVEUPDATE_BPF_COMPAT_PREFIX))
+		return -EINVAL;
+	return 0;
+}
+
+static struct luo_bpf_handler *luo_bpf_find(const void *kdata)
+{
+	struct luo_bpf_handler *h;
+
+	list_for_each_entry(h, &luo_bpf_handlers, node)
+		if (h->ops == kdata && !h->fh.retired)
+			return h;
+	return NULL;
+}
+
+static int luo_bpf_reg(void *kdata, struct bpf_link *link)
+{
+	struct luo_bpf_ops *ops = kdata;
+	struct liveupdate_file_handler *backend;
+	struct luo_bpf_handler *h;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!liveupdate_enabled())
+		return -EOPNOTSUPP;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->fh.ops = &luo_bpf_file_ops;
+	strscpy_pad(h->fh.compatible, ops->compatible, sizeof(h->fh.compatible));
+	h->ops = ops;
+	h->schema = ops->schema;
+	h->state_size = ops->state_size;
+	INIT_LIST_HEAD(&h->files);
+
+	mutex_lock(&luo_lock);
+	/* 6.12 lets one map be linked twice: one registration per map. */
+	err = -EBUSY;
+	if (luo_bpf_find(kdata))
+		goto err_unlock;
+	err = luo_bpf_in_check_handler(ops->compatible, ops->backend);
+	if (err)
+		goto err_unlock;
+
+	down_write(&luo_handlers_lock);
+	backend = luo_handler_find(ops->backend);
+	err = backend ? luo_handler_get(backend) : -ENOENT;
+	up_write(&luo_handlers_lock);
+	if (err) {
+		pr_warn("'%s': no backend '%s'\n", ops->compatible, ops->backend);
+		goto err_unlock;
+	}
+	h->backend = backend;
+
+	err = luo_bpf_fdt_reserve(LUO_BPF_FDT_HANDLER_BYTES);
+	if (err)
+		goto err_backend;
+	/* Programs must outlive the link while files are bound (retire). */
+	err = -ENOENT;
+	if (!bpf_struct_ops_get(kdata))
+		goto err_fdt;
+	list_add_tail(&h->node, &luo_bpf_handlers);
+	err = luo_handler_register(&h->fh, true);
+	if (err)
+		goto err_list;
+	mutex_unlock(&luo_lock);
+	return 0;
+
+err_list:
+	list_del(&h->node);
+	bpf_struct_ops_put(kdata);
+err_fdt:
+	luo_bpf_fdt_reserve(-LUO_BPF_FDT_HANDLER_BYTES);
+err_backend:
+	luo_handler_put(backend);
+err_unlock:
+	mutex_unlock(&luo_lock);
+	kfree(h);
+	return err;
+}
+
+static void luo_bpf_unreg(void *kdata, struct bpf_link *link)
+{
+	struct luo_bpf_handler *h;
+
+	mutex_lock(&luo_lock);
+	h = luo_bpf_find(kdata);
+	if (h)
+		luo_handler_retire(&h->fh);
+	mutex_unlock(&luo_lock);
+}
+
+/*
+ * Link update: the new programs take over the bound files. Identity and
+ * layout must not change; the schema may only grow.
+ */
+static int luo_bpf_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	struct luo_bpf_ops *ops = kdata;
+	struct luo_bpf_handler *h;
+	int err = -ENOENT;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&luo_lock);
+	h = luo_bpf_find(old_kdata);
+	if (!h)
+		goto out;
+	err = -EINVAL;
+	if (strcmp(ops->compatible, h->fh.compatible) ||
+	    strcmp(ops->backend, h->backend->compatible) ||
+	    ops->state_size != h->state_size || ops->schema < h->schema)
+		goto out;
+	err = -EBUSY;
+	if (luo_bpf_find(kdata) || !bpf_struct_ops_get(kdata))
+		goto out;
+	bpf_struct_ops_put(h->ops);
+	h->ops = ops;
+	h->schema = ops->schema;
+	pr_info("'%s' updated in place (schema %u, %lu files bound)\n",
+		h->fh.compatible, h->schema, h->fh.users);
+	err = 0;
+out:
+	mutex_unlock(&luo_lock);
+	return err;
+}
+
+/* cfi_stubs: the prototypes programs are checked against. */
+static bool luo_bpf_stub_can_preserve(struct luo_bpf_ctx *ctx,
+				      struct file *file)
+{
+	return false;
+}
+
+static int luo_bpf_stub_preserve(struct luo_bpf_ctx *ctx, struct file *file)
+{
+	return 0;
+}
+
+static void luo_bpf_stub_unpreserve(struct luo_bpf_ctx *ctx, struct file *file)
+{
+}
+
+static int luo_bpf_stub_freeze(struct luo_bpf_ctx *ctx, struct file *file)
+{
+	return 0;
+}
+
+static void luo_bpf_stub_unfreeze(struct luo_bpf_ctx *ctx, struct file *file)
+{
+}
+
+static int luo_bpf_stub_retrieve(struct luo_bpf_ctx *ctx, struct file *file)
+{
+	return 0;
+}
+
+/* A file that was not retrieved has no struct file. */
+static bool luo_bpf_stub_can_finish(struct luo_bpf_ctx *ctx,
+				    struct file *file__nullable)
+{
+	return true;
+}
+
+static void luo_bpf_stub_finish(struct luo_bpf_ctx *ctx,
+				struct file *file__nullable)
+{
+}
+
+static struct luo_bpf_ops __bpf_luo_bpf_ops = {
+	.can_preserve	= luo_bpf_stub_can_preserve,
+	.preserve	= luo_bpf_stub_preserve,
+	.unpreserve	= luo_bpf_stub_unpreserve,
+	.freeze		= luo_bpf_stub_freeze,
+	.unfreeze	= luo_bpf_stub_unfreeze,
+	.retrieve	= luo_bpf_stub_retrieve,
+	.can_finish	= luo_bpf_stub_can_finish,
+	.finish		= luo_bpf_stub_finish,
+};
+
+static struct bpf_struct_ops bpf_luo_bpf_ops = {
+	.verifier_ops	= &luo_bpf_verifier_ops,
+	.init		= luo_bpf_init,
+	.check_member	= luo_bpf_check_member,
+	.init_member	= luo_bpf_init_member,
+	.reg		= luo_bpf_reg,
+	.unreg		= luo_bpf_unreg,
+	.update		= luo_bpf_update,
+	.validate	= luo_bpf_validate,
+	.cfi_stubs	= &__bpf_luo_bpf_ops,
+	.name		= "luo_bpf_ops",
+	.owner		= THIS_MODULE,
+};
+
+/* expected_attach_type of a program is its member's index. */
+static_assert(offsetof(struct luo_bpf_ops, finish) ==
+	      LUO_BPF_OP_FINISH * sizeof(void *));
+
+static int __init luo_bpf_register(void)
+{
+	int err;
+
+	if (!liveupdate_enabled())
+		return 0;
+	err = luo_bpf_fdt_init();
+	if (err)
+		goto fail;
+	err = luo_bpf_kfuncs_init();
+	if (err)
+		goto fail;
+	err = register_bpf_struct_ops(&bpf_luo_bpf_ops, luo_bpf_ops);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	pr_err("cannot set up BPF handlers: %d\n", err);
+	return err;
+}
+late_initcall(luo_bpf_register);

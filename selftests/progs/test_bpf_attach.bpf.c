@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_bpf_attach.bpf.c - handlers for attach, double attach, update and
+ * detach: two versions of "bpf:attach-v1" and a second compatible.
+ */
+#include "luo_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+int preserved_v1, preserved_v2, unpreserved, can_preserve_calls;
+
+static bool takes(struct luo_bpf_ctx *luo)
+{
+	can_preserve_calls++;
+	return luo_has_prefix(luo->name, "memfd:attach-");
+}
+
+SEC("struct_ops/can_preserve")
+bool BPF_PROG(attach_can_preserve, struct luo_bpf_ctx *luo, struct file *file)
+{
+	return takes(luo);
+}
+
+SEC("struct_ops/preserve")
+int BPF_PROG(attach_preserve_v1, struct luo_bpf_ctx *luo, struct file *file)
+{
+	u32 *st = luo_state(luo, u32);
+
+	if (!st)
+		return -EINVAL;
+	*st = 1;
+	preserved_v1++;
+	return 0;
+}
+
+SEC("struct_ops/preserve")
+int BPF_PROG(attach_preserve_v2, struct luo_bpf_ctx *luo, struct file *file)
+{
+	u32 *st = luo_state(luo, u32);
+
+	if (!st)
+		return -EINVAL;
+	*st = 2;
+	preserved_v2++;
+	return 0;
+}
+
+SEC("struct_ops/unpreserve")
+void BPF_PROG(attach_unpreserve, struct luo_bpf_ctx *luo, struct file *file)
+{
+	unpreserved++;
+}
+
+SEC("struct_ops/can_preserve")
+bool BPF_PROG(other_can_preserve, struct luo_bpf_ctx *luo, struct file *file)
+{
+	return luo_has_prefix(luo->name, "memfd:other-");
+}
+
+SEC(".struct_ops.link")
+struct luo_bpf_ops attach_v1 = {
+	.can_preserve	= (void *)attach_can_preserve,
+	.preserve	= (void *)attach_preserve_v1,
+	.unpreserve	= (void *)attach_unpreserve,
+	.compatible	= "bpf:attach-v1",
+	.backend	= "memfd-v2",
+	.state_size	= 4,
+	.schema		= 1,
+};
+
+SEC(".struct_ops.link")
+struct luo_bpf_ops attach_v2 = {
+	.can_preserve	= (void *)attach_can_preserve,
+	.preserve	= (void *)attach_preserve_v2,
+	.unpreserve	= (void *)attach_unpreserve,
+	.compatible	= "bpf:attach-v1",
+	.backend	= "memfd-v2",
+	.state_size	= 4,
+	.schema		= 2,
+};
+
+SEC(".struct_ops.link")
+struct luo_bpf_ops other = {
+	.can_preserve	= (void *)other_can_preserve,
+	.compatible	= "bpf:other-v1",
+	.backend	= "memfd-v2",
+	.schema		= 1,
+};
+
+/* Would take over the native memfd format: never loads (validate). */
+SEC(".struct_ops.link")
+struct luo_bpf_ops thief = {
+	.can_preserve	= (void *)other_can_preserve,
+	.compatible	= "memfd-v2",
+	.backend	= "memfd-v2",
+	.schema		= 1,
+};

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_bpf_attach.c - BPF handler lifecycle in one boot: attach, double
+ * attach (EBUSY), a second handler of the same compatible (EEXIST), BPF
+ * handlers asked before memfd-v2, link update (hot fix of bound files),
+ * detach while a file is preserved (retired, a new version attaches
+ * meanwhile), compatible strings outside "bpf:" refused, and an attach
+ * without CAP_SYS_ADMIN refused (EPERM).
+ */
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+
+#include "liveupdate.h"
+#include "luo_test.h"
+#include "test_bpf_attach.skel.h"
+
+static int attach_errno(struct bpf_map *map)
+{
+	struct bpf_link *link = bpf_map__attach_struct_ops(map);
+
+	if (link) {
+		bpf_link__destroy(link);
+		return 0;
+	}
+	return errno;
+}
+
+/* In a child without CAP_SYS_ADMIN (CAP_BPF kept): the attach errno. */
+static int attach_unprivileged(struct bpf_map *map)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(100);
+		data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+		data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(101);
+		_exit(attach_errno(map));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
+	 .desc = "BPF handler attach, double attach, update, detach, privilege")
+{
+	struct test_bpf_attach_bpf *skel;
+	struct bpf_link *link, *link2;
+	int luo, s, m1, m2, m3, r;
+
+	skel = test_bpf_attach_bpf__open_and_load();
+	ASSERT_TRUE(skel, "open_and_load: %m");
+	luo = liveupdate_open();
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
+	s = liveupdate_create_session(luo, "attach");
+	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+
+	ASSERT_TRUE(attach_unprivileged(skel->maps.attach_v1) == EPERM,
+		    "attach without CAP_SYS_ADMIN must be EPERM");
+
+	link = bpf_map__attach_struct_ops(skel->maps.attach_v1);
+	ASSERT_TRUE(link, "attach v1: %m");
+	ASSERT_TRUE(luo_kmsg_contains("file handler 'bpf:attach-v1' registered"),
+		    "registration logged");
+	ASSERT_TRUE(attach_errno(skel->maps.attach_v1) == EBUSY,
+		    "the same map twice must be EBUSY");
+	ASSERT_TRUE(attach_errno(skel->maps.attach_v2) == EEXIST,
+		    "a second handler of one compatible must be EEXIST");
+
+	/* Asked before memfd-v2 for the files it takes, and only those. */
+	m1 = luo_memfd_new("attach-1", 8192, 1);
+	m2 = luo_memfd_new("plain", 8192, 2);
+	ASSERT_OK(m1);
+	ASSERT_OK(m2);
+	ASSERT_TRUE(!liveupdate_preserve_fd(s, m1, 1), "preserve attach-1");
+	ASSERT_TRUE(!liveupdate_preserve_fd(s, m2, 2), "preserve plain");
+	ASSERT_TRUE(skel->bss->preserved_v1 == 1,
+		    "v1 preserve ran %d times", skel->bss->preserved_v1);
+	ASSERT_TRUE(skel->bss->can_preserve_calls == 2,
+		    "can_preserve asked %d times", skel->bss->can_preserve_calls);
+
+	/* Link update: the v2 programs take over the bound file. */
+	r = bpf_link__update_map(link, skel->maps.attach_v2);
+	ASSERT_TRUE(!r, "update to v2: %d", r);
+	m3 = luo_memfd_new("attach-3", 8192, 3);
+	ASSERT_OK(m3);
+	ASSERT_TRUE(!liveupdate_preserve_fd(s, m3, 3), "preserve attach-3");
+	ASSERT_TRUE(skel->bss->preserved_v2 == 1, "v2 preserve ran");
+
+	/* Detach while files are preserved: retired, not lost. */
+	ASSERT_OK(bpf_link__destroy(link));
+	ASSERT_TRUE(luo_kmsg_contains("'bpf:attach-v1' retired, in use by preserved files"),
+		    "retirement logged");
+	/* A new version attaches meanwhile. */
+	link2 = bpf_map__attach_struct_ops(skel->maps.attach_v1);
+	ASSERT_TRUE(link2, "attach v1 again while v2 is retired: %m");
+
+	/* Closing the session unpreserves through the retired programs. */
+	close(s);
+	ASSERT_TRUE(skel->bss->unpreserved == 2,
+		    "unpreserve ran %d times", skel->bss->unpreserved);
+	ASSERT_OK(bpf_link__destroy(link2));
+
+	/* Another compatible attaches and detaches cleanly. */
+	ASSERT_TRUE(attach_errno(skel->maps.other) == 0, "attach other");
+
+	/*
+	 * Compatible strings outside "bpf:<name>-v<N>" never attach (libbpf
+	 * writes the map value, which validate() checks, at attach time).
+	 */
+	ASSERT_TRUE(attach_errno(skel->maps.thief) == EINVAL,
+		    "a handler named memfd-v2 must not attach");
+
+	close(m1);
+	close(m2);
+	close(m3);
+	close(luo);
+	test_bpf_attach_bpf__destroy(skel);
+	return LUO_PASS;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_bpf_vmram_kexec.c - the VM-RAM BPF handler across a kexec: the
+ * guest RAM memfd comes back with its bytes, and the state the handler
+ * kept (VM identity, ABI, size, first bytes) comes back into the maps of
+ * the handler loaded again in the new kernel.
+ */
+#include <unistd.h>
+
+#include "liveupdate.h"
+#include "luo_test.h"
+#include "vmram_util.h"
+
+#define SIZE	(4 << 20)
+#define TOKEN	42
+
+LUO_TEST(bpf_vmram_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
+	 .desc = "two-stage: vmram BPF handler, bytes and state back in its maps")
+{
+	struct vmram_handler h;
+	struct vmram_state st;
+	struct vmram_vm vm = vmram_vm_of(TOKEN, 1);
+	uint64_t seed, hdr[2];
+	int luo, s, m, r;
+
+	luo = liveupdate_open();
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
+	r = vmram_attach(&h, 1);
+	ASSERT_TRUE(!r, "attach vmram: %s", strerror(-r));
+
+	if (ctx->stage == 1) {
+		seed = luo_seed();
+		ASSERT_OK(vmram_describe(&h, TOKEN, 1));
+		s = liveupdate_create_session(luo, "vm-1");
+		ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+		m = luo_memfd_new("vmram-1", SIZE, seed);
+		ASSERT_OK(m);
+		r = liveupdate_preserve_fd(s, m, TOKEN);
+		ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
+		ASSERT_OK(vmram_pause(&h, TOKEN));
+		luo_put("seed", "0x%llx", (unsigned long long)seed);
+		return luo_handover();
+	}
+
+	seed = luo_get_u64("seed");
+	ASSERT_TRUE(luo_kmsg_contains("state of 1 files of BPF handlers handed over"),
+		    "handover tree read at boot");
+	s = liveupdate_retrieve_session(luo, "vm-1");
+	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
+	m = liveupdate_retrieve_fd(s, TOKEN);
+	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	ASSERT_TRUE(!luo_memfd_verify(m, SIZE, seed), "guest RAM after kexec");
+
+	ASSERT_OK(vmram_restored(&h, TOKEN, &st));
+	ASSERT_TRUE(!memcmp(&st.vm, &vm, sizeof(vm)), "VM identity carried");
+	ASSERT_TRUE(st.size == SIZE, "size %llu", (unsigned long long)st.size);
+	ASSERT_TRUE(st.frozen_ns >= st.preserved_ns && st.preserved_ns,
+		    "timestamps %llu %llu", (unsigned long long)st.preserved_ns,
+		    (unsigned long long)st.frozen_ns);
+	luo_pattern_fill(hdr, sizeof(hdr), 0, seed);
+	ASSERT_TRUE(!memcmp(st.header, hdr, sizeof(hdr)), "header read at preserve");
+
+	r = liveupdate_finish(s);
+	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
+	ASSERT_TRUE(luo_kmsg_contains("handed-over state of BPF handlers released"),
+		    "handover tree freed after the last file");
+	close(s);
+	close(m);
+	vmram_detach(&h);
+	close(luo);
+	return LUO_PASS;
+}
