@@ -6,6 +6,7 @@
  * the handler loaded again in the new kernel.
  */
 #include <unistd.h>
+#include <libfdt.h>
 
 #include "liveupdate.h"
 #include "luo_test.h"
@@ -13,6 +14,55 @@
 
 #define SIZE	(4 << 20)
 #define TOKEN	42
+#define TREE	"/sys/kernel/debug/kho/in/sub/luo-bpf"
+
+static const char *prop_str(const void *fdt, int node, const char *name)
+{
+	const char *s = fdt_getprop(fdt, node, name, NULL);
+
+	return s ?: "(none)";
+}
+
+/*
+ * The handover tree as libfdt reads it: the handler node and the file's
+ * node with its state, byte for byte what the handler published.
+ */
+static enum luo_result check_tree(const struct vmram_state *st)
+{
+	static char fdt[1 << 16];
+	const fdt32_t *schema, *size;
+	const fdt64_t *token;
+	const void *state;
+	int h, f, len;
+	ssize_t n = luo_read_file(TREE, fdt, sizeof(fdt));
+
+	ASSERT_TRUE(n > 0, "%s: %zd", TREE, n);
+	ASSERT_TRUE(!fdt_check_header(fdt) && fdt_totalsize(fdt) <= (size_t)n,
+		    "not an FDT");
+	ASSERT_TRUE(!fdt_node_check_compatible(fdt, 0, "luo-bpf-v1"),
+		    "root compatible '%s'", prop_str(fdt, 0, "compatible"));
+	h = fdt_subnode_offset(fdt, 0, "handler@0");
+	ASSERT_TRUE(h >= 0, "handler@0: %s", fdt_strerror(h));
+	ASSERT_TRUE(!strcmp(prop_str(fdt, h, "compatible"), VMRAM_COMPATIBLE) &&
+		    !strcmp(prop_str(fdt, h, "backend"), "memfd-v2"),
+		    "handler '%s' over '%s'", prop_str(fdt, h, "compatible"),
+		    prop_str(fdt, h, "backend"));
+	schema = fdt_getprop(fdt, h, "schema", NULL);
+	size = fdt_getprop(fdt, h, "state-size", NULL);
+	ASSERT_TRUE(schema && fdt32_to_cpu(*schema) == VMRAM_SCHEMA &&
+		    size && fdt32_to_cpu(*size) == sizeof(*st),
+		    "handler schema/state-size");
+	f = fdt_subnode_offset(fdt, h, "file@0");
+	ASSERT_TRUE(f >= 0, "file@0: %s", fdt_strerror(f));
+	token = fdt_getprop(fdt, f, "token", &len);
+	ASSERT_TRUE(token && len == 8 && fdt64_to_cpu(*token) == TOKEN &&
+		    !strcmp(prop_str(fdt, f, "session"), "vm-1"),
+		    "file session '%s'", prop_str(fdt, f, "session"));
+	state = fdt_getprop(fdt, f, "state", &len);
+	ASSERT_TRUE(state && len == sizeof(*st) && !memcmp(state, st, len),
+		    "state in the tree (%d bytes) differs", len);
+	return LUO_PASS;
+}
 
 LUO_TEST(bpf_vmram_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	 .desc = "two-stage: vmram BPF handler, bytes and state back in its maps")
@@ -59,6 +109,7 @@ LUO_TEST(bpf_vmram_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		    (unsigned long long)st.frozen_ns);
 	luo_pattern_fill(hdr, sizeof(hdr), 0, seed);
 	ASSERT_TRUE(!memcmp(st.header, hdr, sizeof(hdr)), "header read at preserve");
+	ASSERT_TRUE(check_tree(&st) == LUO_PASS, "handover tree");
 
 	r = liveupdate_finish(s);
 	ASSERT_TRUE(!r, "finish: %s", strerror(-r));

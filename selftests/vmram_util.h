@@ -18,21 +18,33 @@ struct vmram_handler {
 	struct bpf_link *link;
 };
 
-/* Load, configure (host VMM ABI @abi) and attach; 0 or -errno. */
-static inline int vmram_attach(struct vmram_handler *h, uint32_t abi)
+/*
+ * Load with state schema @schema, configure (host VMM ABI @abi) and
+ * attach; 0 or -errno.
+ */
+static inline int vmram_attach_schema(struct vmram_handler *h, uint32_t abi,
+				      uint32_t schema)
 {
 	struct vmram_config cfg = { .abi_version = abi };
 	uint32_t zero = 0;
 
 	h->link = NULL;
-	h->skel = vmram_bpf__open_and_load();
+	h->skel = vmram_bpf__open();
 	if (!h->skel)
+		return -errno;
+	h->skel->struct_ops.vmram->schema = schema;
+	if (vmram_bpf__load(h->skel))
 		return -errno;
 	if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.vmram_config),
 				&zero, &cfg, BPF_ANY))
 		return -errno;
 	h->link = bpf_map__attach_struct_ops(h->skel->maps.vmram);
 	return h->link ? 0 : -errno;
+}
+
+static inline int vmram_attach(struct vmram_handler *h, uint32_t abi)
+{
+	return vmram_attach_schema(h, abi, VMRAM_SCHEMA);
 }
 
 static inline void vmram_detach(struct vmram_handler *h)

@@ -17,8 +17,8 @@
 struct file;
 
 /* luo_bpf_ctx.flags */
-#define LUO_BPF_F_INCOMING	(1U << 0)	/* a file of the previous kernel */
-#define LUO_BPF_F_RETRIEVED	(1U << 1)	/* finish: it was retrieved */
+#define LUO_BPF_F_INCOMING	BIT(0)	/* a file of the previous kernel */
+#define LUO_BPF_F_RETRIEVED	BIT(1)	/* finish: it was retrieved */
 
 /* Longest file name shown to programs ("memfd:" and the memfd's name). */
 #define LUO_BPF_NAME_LENGTH	256
