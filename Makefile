@@ -72,6 +72,8 @@ kernel: $(KOBJ)/.config
 # Userspace: test programs and tools, statically linked, built against the
 # kernel's own uAPI headers (the host's /usr/include is 6.1).
 tools: kernel
+	@$(MAKE) -s -C bpf BUILD=$(BUILD)/bpf VMLINUX=$(KOBJ)/vmlinux
+	@$(MAKE) -s -C tools/luo-bpf BUILD=$(BUILD)/tools HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux
 	@$(MAKE) -s -C selftests BUILD=$(BUILD)/selftests HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux
 
 initramfs: tools
@@ -82,7 +84,7 @@ test: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) $(TESTS)
 
 run: initramfs
-	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --verbose demo_memfd
+	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --verbose demo_vm
 
 bench: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --bench

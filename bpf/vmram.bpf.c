@@ -2,7 +2,7 @@
 /*
  * vmram.bpf.c - "bpf:vmram-v1": VM guest RAM in memfds, over memfd-v2.
  *
- * Takes memfds named "vmram-*" in sessions named "vm-*". At preserve it
+ * Takes memfds named "vmram-*" (in any session). At preserve it
  * records the VM's identity and VMM ABI (from vmram_vms, filled by the
  * VMM) and the guest RAM's first bytes; it refuses the kexec unless the
  * VMM marked the VM paused (vmram_paused), so no vCPU writes after the
@@ -46,8 +46,7 @@ struct {
 SEC("struct_ops/can_preserve")
 bool BPF_PROG(vmram_can_preserve, struct luo_bpf_ctx *luo, struct file *file)
 {
-	return luo_has_prefix(luo->name, "memfd:vmram-") &&
-	       luo_has_prefix(luo->session, "vm-");
+	return luo_has_prefix(luo->name, "memfd:vmram-");
 }
 
 SEC("struct_ops.s/preserve")

@@ -46,6 +46,7 @@
 #include "internal.h"
 
 #define MEMFD_LUO_COMPATIBLE		"memfd-v2"
+KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
 
 /* Seals the format can carry; anything else is refused at preserve. */
 #define MEMFD_LUO_SEALS		(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \

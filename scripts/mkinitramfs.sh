@@ -3,7 +3,8 @@
 #
 # mkinitramfs.sh BUILD BZIMAGE OUT
 #
-# Pack the test initramfs: busybox, /init, luo-selftests and the kernel
+# Pack the test initramfs: busybox, /init, luo-selftests, luo-bpf, the BPF
+# objects of bpf/ (in /lib/luo-bpf), bpftool, and the kernel
 # image(s) the guest kexecs into (/boot/bzImage; LUO_ALT_KERNEL, when set,
 # adds /boot/alt-bzImage for interoperability tests). The guest passes its
 # own initrd (kept by retain_initrd in /sys/firmware/initrd) to the next
@@ -26,6 +27,16 @@ done
 for f in "$build"/bpf/*.bpf.o; do
 	[ -f "$f" ] && install -D -m 0644 "$f" "$root/lib/luo-bpf/$(basename "$f")"
 done
+# bpftool, for "bpftool iter pin" and "bpftool struct_ops show" in tests:
+# Debian's is dynamic, so its libraries come along.
+if command -v bpftool >/dev/null; then
+	bpftool=$(command -v bpftool)
+	install -D -m 0755 "$(readlink -f "$bpftool")" "$root/sbin/bpftool"
+	ldd "$bpftool" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+		while read -r lib; do
+			install -D -m 0755 "$lib" "$root$lib"
+		done
+fi
 cp "$bzimage" "$root/boot/bzImage"
 if [ -n "${LUO_ALT_KERNEL:-}" ]; then
 	cp "$LUO_ALT_KERNEL" "$root/boot/alt-bzImage"

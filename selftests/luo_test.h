@@ -119,6 +119,13 @@ unsigned long long luo_get_u64(const char *key);
 int luo_kexec(const char *kernel);
 
 /*
+ * luo_next_args - the arguments the next stage needs on its command line
+ * (stage number, carried values, luo_kexec_append() arguments), for a
+ * test that has a tool do the kexec. 0 or -E2BIG.
+ */
+int luo_next_args(char *buf, size_t len);
+
+/*
  * luo_kexec_append - add @arg to the next kernel's command line (after the
  * arguments of this boot, which are kept). Like every other argument it is
  * then inherited by later stages. Returns 0 or -E2BIG.

@@ -130,6 +130,14 @@ void luo_put(const char *key, const char *fmt, ...)
 	va_end(ap);
 }
 
+int luo_next_args(char *buf, size_t len)
+{
+	size_t n = snprintf(buf, len, "%s luo.stage=%d%s", extra, cur_stage + 1,
+			    carry);
+
+	return n >= len ? -E2BIG : 0;
+}
+
 int luo_kexec(const char *kernel)
 {
 	char next[CMDLINE_MAX];

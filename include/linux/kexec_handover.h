@@ -43,6 +43,19 @@ struct kho_vmalloc {
 #define KHO_VMALLOC_ALLOC	0x0001	/* a VM_ALLOC area */
 #define KHO_VMALLOC_HUGE_VMAP	0x0002	/* mapped with huge pages */
 
+/**
+ * KHO_ADVERTISE_FORMAT - tell tools which handover format this kernel reads
+ * @id:   a C identifier, unique in the file
+ * @name: the format's compatible string, e.g. "memfd-v2"
+ *
+ * Puts "luo-format:<name>" into the kernel image's read-only data, where
+ * "luo-bpf check" finds it in a bzImage before kexec'ing into it: a host
+ * refuses to hand over state the next kernel could not read.
+ */
+#define KHO_ADVERTISE_FORMAT(id, name)					\
+	static const char __kho_format_##id[] __used __aligned(1)	\
+		__section(".rodata.kho_format") = "luo-format:" name
+
 #ifdef CONFIG_KEXEC_HANDOVER
 
 bool kho_is_enabled(void);

@@ -42,6 +42,7 @@
 #include "kexec_handover_internal.h"
 
 #define KHO_FDT_COMPATIBLE	"kho-v4"
+KHO_ADVERTISE_FORMAT(kho, KHO_FDT_COMPATIBLE);
 #define PROP_MEMORY_MAP		"preserved-memory-map"
 #define PROP_BLOB_ADDR		"preserved-data"
 #define PROP_BLOB_SIZE		"blob-size"

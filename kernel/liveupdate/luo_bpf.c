@@ -480,6 +480,46 @@ bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 	return true;
 }
 
+/**
+ * luo_bpf_file_info - what iterators show of a BPF handler's file
+ * @f:          a file of any session
+ * @bpf:        out: 1 if it is a BPF handler's file
+ * @backend:    out: its backend's compatible, LIVEUPDATE_HNDL_COMPAT_LENGTH
+ *              bytes of room
+ * @schema:     out: schema of its state
+ * @state_size: out: bytes of state
+ * @state:      out: the state, LUO_BPF_STATE_MAX bytes of room
+ *
+ * Caller holds luo_lock.
+ */
+void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
+		       u32 *schema, u32 *state_size, u8 *state)
+{
+	struct luo_bpf_file *bf = f->private_data;
+	struct luo_bpf_in_file *in;
+
+	if (!str_has_prefix(f->compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
+		return;
+	*bpf = 1;
+	if (!f->session->incoming) {
+		if (!bf)
+			return;
+		strscpy(backend, bf->h->backend->compatible,
+			LIVEUPDATE_HNDL_COMPAT_LENGTH);
+		*schema = bf->h->schema;
+		*state_size = bf->h->state_size;
+		memcpy(state, bf->state, bf->h->state_size);
+		return;
+	}
+	in = bf ? bf->in : luo_bpf_in_find(f->session->name, f->token);
+	if (!in)
+		return;
+	strscpy(backend, in->backend, LIVEUPDATE_HNDL_COMPAT_LENGTH);
+	*schema = in->schema;
+	*state_size = in->state_size;
+	memcpy(state, in->state, in->state_size);
+}
+
 /* ---- struct_ops ------------------------------------------------------ */
 
 static const struct btf_type *luo_bpf_ops_type;
@@ -813,6 +853,9 @@ static int __init luo_bpf_register(void)
 	if (err)
 		goto fail;
 	err = register_bpf_struct_ops(&bpf_luo_bpf_ops, luo_bpf_ops);
+	if (err)
+		goto fail;
+	err = luo_iter_init();
 	if (err)
 		goto fail;
 	return 0;

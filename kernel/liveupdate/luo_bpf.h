@@ -154,6 +154,7 @@ extern struct list_head luo_bpf_handlers;
 int luo_bpf_fdt_init(void);
 int luo_bpf_fdt_reserve(long bytes);
 struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token);
+struct luo_bpf_in_file *luo_bpf_in_find(const char *session, u64 token);
 void luo_bpf_in_put(struct luo_bpf_in_file *in);
 int luo_bpf_in_check_handler(const char *compatible, const char *backend);
 

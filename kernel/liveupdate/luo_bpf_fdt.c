@@ -30,6 +30,8 @@
 #include "luo_internal.h"
 #include "luo_bpf.h"
 
+KHO_ADVERTISE_FORMAT(luo_bpf, LUO_BPF_FDT_COMPATIBLE);
+
 /* ---- Outgoing ---------------------------------------------------------- */
 
 static void *luo_bpf_fdt_out;		/* preserved; the "luo-bpf" subtree */
@@ -355,15 +357,22 @@ bad:
  */
 struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token)
 {
+	struct luo_bpf_in_file *in = luo_bpf_in_find(session, token);
+
+	if (in)
+		hash_del(&in->hnode);
+	return in;
+}
+
+/* The record of an incoming file, left in the table. Caller holds luo_lock. */
+struct luo_bpf_in_file *luo_bpf_in_find(const char *session, u64 token)
+{
 	struct luo_bpf_in_file *in;
 
 	hash_for_each_possible(luo_bpf_in_table, in, hnode,
-			       luo_bpf_in_hash(session, token)) {
-		if (in->token == token && !strcmp(in->session, session)) {
-			hash_del(&in->hnode);
+			       luo_bpf_in_hash(session, token))
+		if (in->token == token && !strcmp(in->session, session))
 			return in;
-		}
-	}
 	return NULL;
 }
 

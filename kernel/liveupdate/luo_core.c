@@ -28,6 +28,8 @@
 #include "luo_internal.h"
 #include "luo_ioctl.h"
 
+KHO_ADVERTISE_FORMAT(luo, LUO_COMPATIBLE);
+
 /* Sessions, files, FLB counts and the reboot; outermost LUO lock. */
 DEFINE_MUTEX(luo_lock);
 bool luo_frozen;			/* sessions serialized for the kexec */

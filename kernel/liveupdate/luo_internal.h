@@ -180,6 +180,9 @@ int luo_flb_deserialize(u64 flbs_pa);
 int luo_bpf_serialize(void);
 bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 			      const char *compatible, u64 data);
+void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
+		       u32 *schema, u32 *state_size, u8 *state);
+int luo_iter_init(void);
 #else
 static inline int luo_bpf_serialize(void) { return 0; }
 static inline bool luo_bpf_finish_unclaimed(const char *session, u64 token,

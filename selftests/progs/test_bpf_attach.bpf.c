@@ -7,7 +7,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-int preserved_v1, preserved_v2, unpreserved, can_preserve_calls;
+int preserved_v1, preserved_v2, unpreserved_v1, unpreserved_v2;
+int can_preserve_calls;
 
 static bool takes(struct luo_bpf_ctx *luo)
 {
@@ -46,9 +47,20 @@ int BPF_PROG(attach_preserve_v2, struct luo_bpf_ctx *luo, struct file *file)
 }
 
 SEC("struct_ops/unpreserve")
-void BPF_PROG(attach_unpreserve, struct luo_bpf_ctx *luo, struct file *file)
+void BPF_PROG(attach_unpreserve_v1, struct luo_bpf_ctx *luo, struct file *file)
 {
-	unpreserved++;
+	unpreserved_v1++;
+}
+
+SEC("struct_ops/unpreserve")
+void BPF_PROG(attach_unpreserve_v2, struct luo_bpf_ctx *luo, struct file *file)
+{
+	const u32 *st = luo_state_ro(luo, u32);
+
+	/* The state v1 wrote is still there under v2's programs. */
+	if (st && *st == 1)
+		unpreserved_v2 += 100;
+	unpreserved_v2++;
 }
 
 SEC("struct_ops/can_preserve")
@@ -61,7 +73,7 @@ SEC(".struct_ops.link")
 struct luo_bpf_ops attach_v1 = {
 	.can_preserve	= (void *)attach_can_preserve,
 	.preserve	= (void *)attach_preserve_v1,
-	.unpreserve	= (void *)attach_unpreserve,
+	.unpreserve	= (void *)attach_unpreserve_v1,
 	.compatible	= "bpf:attach-v1",
 	.backend	= "memfd-v2",
 	.state_size	= 4,
@@ -72,7 +84,7 @@ SEC(".struct_ops.link")
 struct luo_bpf_ops attach_v2 = {
 	.can_preserve	= (void *)attach_can_preserve,
 	.preserve	= (void *)attach_preserve_v2,
-	.unpreserve	= (void *)attach_unpreserve,
+	.unpreserve	= (void *)attach_unpreserve_v2,
 	.compatible	= "bpf:attach-v1",
 	.backend	= "memfd-v2",
 	.state_size	= 4,

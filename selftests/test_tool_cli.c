@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_tool_cli.c - luo-bpf as a user types it: handler load, list,
+ * update and unload; --json of every listing parsed and checked field by
+ * field; bad input to every subcommand gives exactly one error line and
+ * the documented exit code; --help of each reads like bpftool's.
+ */
+#include <unistd.h>
+
+#include "json_flat.h"
+#include "liveupdate.h"
+#include "tool_util.h"
+
+static struct tool_out o;
+static char flat[1 << 16];
+
+/* Run @cmd; exit @code and exactly one stderr line containing @msg. */
+static bool fails(const char *cmd, int code, const char *msg)
+{
+	tool_run(&o, cmd);
+	if (o.status == code && tool_lines(o.err) == 1 && strstr(o.err, msg))
+		return true;
+	luo_info("'%s': exit %d, stderr '%s' (want %d, '%s')", cmd, o.status,
+		 o.err, code, msg);
+	return false;
+}
+
+static bool json_ok(const char *cmd)
+{
+	if (tool_run(&o, cmd) || json_flat(o.out, flat, sizeof(flat)) < 0) {
+		luo_info("'%s' is not valid JSON: %s", cmd, o.out);
+		return false;
+	}
+	return true;
+}
+
+LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
+	 .desc = "luo-bpf subcommands: handlers, --json, errors, help")
+{
+	static const char *const objects[] = {
+		"agent", "handler", "session", "file", "state", "kho", "check",
+		"update",
+	};
+	char cmd[256];
+	unsigned int i;
+	int luo, s, m;
+
+	/* Help of each object, and the exit codes in the top-level help. */
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " --help") &&
+		    strstr(o.out, "Usage: luo-bpf [OPTIONS] OBJECT") &&
+		    strstr(o.out, "Exit codes"), "help: %s", o.out);
+	for (i = 0; i < ARRAY_SIZE(objects); i++) {
+		snprintf(cmd, sizeof(cmd), LUO_BPF " %s help", objects[i]);
+		ASSERT_TRUE(!tool_run(&o, cmd) && strstr(o.out, "Usage: luo-bpf "),
+			    "%s", cmd);
+	}
+
+	/* Handlers: load (pinned), list, update in place, unload. */
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler load " BPF_OBJS "/vmram.bpf.o") &&
+		    strstr(o.out, "bpf:vmram-v1 attached, pinned in /sys/fs/bpf/luo-bpf/vmram-v1"),
+		    "load: %s %s", o.out, o.err);
+	ASSERT_TRUE(!access("/sys/fs/bpf/luo-bpf/vmram-v1/maps/vmram_vms", F_OK),
+		    "maps pinned for the VMM");
+	ASSERT_TRUE(json_ok(LUO_BPF " --json handler list"), "handler list");
+	ASSERT_TRUE(json_has(flat, "[0].compatible", "bpf:vmram-v1") &&
+		    json_has(flat, "[0].backend", "memfd-v2") &&
+		    json_has(flat, "[0].schema", "1") &&
+		    json_has(flat, "[0].state_size", "72") &&
+		    json_has(flat, "[0].pinned", "/sys/fs/bpf/luo-bpf/vmram-v1"),
+		    "handler list fields:\n%s", flat);
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler update vmram-v1 " BPF_OBJS "/vmram.bpf.o"),
+		    "update: %s", o.err);
+	ASSERT_TRUE(fails(LUO_BPF " handler update vmram-v1 " BPF_OBJS "/policy.bpf.o",
+			  1, "has no handler 'vmram-v1'"), "update from a wrong object");
+
+	/* Sessions and files through --json. */
+	luo = liveupdate_open();
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
+	s = liveupdate_create_session(luo, "cli");
+	m = luo_memfd_new("cli", 12288, 3);
+	ASSERT_TRUE(s >= 0 && m >= 0 && !liveupdate_preserve_fd(s, m, 77),
+		    "preserve");
+	ASSERT_TRUE(json_ok(LUO_BPF " --json session list"), "session list");
+	ASSERT_TRUE(json_has(flat, "[0].name", "cli") &&
+		    json_has(flat, "[0].state", "outgoing") &&
+		    json_has(flat, "[0].files", "1"), "session fields:\n%s", flat);
+	ASSERT_TRUE(json_ok(LUO_BPF " --json file list --session cli"), "file list");
+	ASSERT_TRUE(json_has(flat, "[0].session", "cli") &&
+		    json_has(flat, "[0].token", "77") &&
+		    json_has(flat, "[0].compatible", "memfd-v2") &&
+		    json_has(flat, "[0].handler", "memfd-v2") &&
+		    json_has(flat, "[0].status", "outgoing") &&
+		    json_has(flat, "[0].size", "12288") &&
+		    json_has(flat, "[0].bytes", "12288"), "file fields:\n%s", flat);
+	ASSERT_TRUE(json_ok(LUO_BPF " --json kho dump out") &&
+		    json_has(flat, "name", "/") &&
+		    json_has(flat, "compatible", "kho-v4"), "kho dump:\n%s", flat);
+
+	/* Bad input: one line, the documented exit code. */
+	ASSERT_TRUE(fails(LUO_BPF " file list --session nosuch", 1,
+			  "no session 'nosuch'"), "unknown session");
+	ASSERT_TRUE(fails(LUO_BPF " check --kernel /nonexistent", 1,
+			  "/nonexistent"), "missing image");
+	ASSERT_TRUE(fails(LUO_BPF " check --kernel /etc/passwd", 1,
+			  "/etc/passwd"), "not an image");
+	ASSERT_TRUE(fails(LUO_BPF " check", 2, "--kernel IMAGE is required"),
+		    "check without image");
+	ASSERT_TRUE(fails(LUO_BPF " update --kernel /etc/passwd", 1,
+			  "/etc/passwd"), "update of a bad image");
+	ASSERT_TRUE(fails(LUO_BPF " handler load /nonexistent.bpf.o", 1,
+			  "cannot open /nonexistent.bpf.o"), "bad object");
+	ASSERT_TRUE(fails(LUO_BPF " handler unload nosuch", 1,
+			  "no handler 'nosuch'"), "unknown handler");
+	ASSERT_TRUE(fails(LUO_BPF " state dump /etc/passwd", 1,
+			  "not a valid FDT"), "bad state tree");
+	ASSERT_TRUE(fails(LUO_BPF " state dump", 1, "cannot read"),
+		    "no incoming state on a cold boot");
+	ASSERT_TRUE(fails(LUO_BPF " frobnicate", 2, "unknown object"),
+		    "unknown object");
+	ASSERT_TRUE(fails(LUO_BPF " session frob", 2, "unknown command"),
+		    "unknown command");
+	ASSERT_TRUE(fails(LUO_BPF " agent", 1, "another agent holds it"),
+		    "agent while /dev/liveupdate is open");
+
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler unload vmram-v1") &&
+		    access("/sys/fs/bpf/luo-bpf/vmram-v1", F_OK),
+		    "unload: %s", o.err);
+	close(s);
+	close(luo);
+	return LUO_PASS;
+}

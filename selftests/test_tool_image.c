@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_tool_image.c - the bzImage reader behind "luo-bpf check": its unit
+ * test (tools/luo-bpf/test_image.c: gzip, xz and zstd payloads, advertised
+ * and plain format strings, near misses, truncated and malformed images)
+ * run against this kernel's image, which must advertise its formats.
+ */
+#include "tool_util.h"
+
+LUO_TEST(tool_image, .desc = "bzImage reader: synthetic and real images")
+{
+	static struct tool_out o;
+
+	tool_run(&o, "/bin/luo-image-test /boot/bzImage");
+	ASSERT_TRUE(!o.status && strstr(o.out, " 0 failed"),
+		    "unit test: %d\n%s%s", o.status, o.out, o.err);
+	ASSERT_TRUE(strstr(o.out, "INFO real bzImage: 4 advertised format(s)"),
+		    "our image advertises kho-v4, luo-v5, memfd-v2, luo-bpf-v1:\n%s",
+		    o.out);
+	ASSERT_TRUE(!strstr(o.out, "SKIP"), "no test skipped");
+	return LUO_PASS;
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * agent.c - "luo-bpf agent": owns /dev/liveupdate and holds the session
+ * fds of its clients across the kexec (protocol: tools/lib/luo_agent.h).
+ *
+ * One process, one poll loop. Outgoing sessions are created on a client's
+ * first PRESERVE; incoming ones are retrieved on its first RETRIEVE.
+ * Kernel session names are "<uid>:<name>": the owner is the client's
+ * peer uid, and only it (or root) may touch the session - before and
+ * after the kexec. A client that goes away loses nothing; the agent going
+ * away closes every session fd, and the kernel then unpreserves them:
+ * the agent says so in its log before it exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "liveupdate.h"
+#include "luo_agent.h"
+#include "luo-bpf.h"
+
+#define MAX_CLIENTS	64
+#define MAX_SESSIONS	1024
+
+struct agent_session {
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];	/* "<uid>:<name>" */
+	int out_fd;		/* outgoing session, -1 until first preserve */
+	int in_fd;		/* incoming session, -1 until first retrieve */
+	unsigned long files;	/* preserved through us */
+};
+
+static struct agent_session sessions[MAX_SESSIONS];
+static int nr_sessions;
+static volatile sig_atomic_t stop;
+
+static void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void agent_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "luo-bpf agent: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static struct agent_session *find_session(const char *name, bool create)
+{
+	int i;
+
+	for (i = 0; i < nr_sessions; i++)
+		if (!strcmp(sessions[i].name, name))
+			return &sessions[i];
+	if (!create || nr_sessions == MAX_SESSIONS)
+		return NULL;
+	snprintf(sessions[nr_sessions].name, sizeof(sessions[0].name), "%s",
+		 name);
+	sessions[nr_sessions].out_fd = -1;
+	sessions[nr_sessions].in_fd = -1;
+	return &sessions[nr_sessions++];
+}
+
+/*
+ * The kernel session name for a client of @uid asking for @name: "uid:"
+ * is prepended unless given; another uid's prefix needs root. 0 or -errno.
+ */
+static int kernel_name(uid_t uid, const char *name, char *out, size_t len)
+{
+	const char *colon = strchr(name, ':');
+	char *end;
+	unsigned long owner;
+
+	if (!name[0] || memchr(name, '\0', LUO_AGENT_NAME_LEN) == NULL)
+		return -EINVAL;
+	if (colon) {
+		owner = strtoul(name, &end, 10);
+		if (end != colon || end == name)
+			return -EINVAL;
+		if (uid && owner != uid)
+			return -EPERM;
+		if ((size_t)snprintf(out, len, "%s", name) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if ((size_t)snprintf(out, len, "%u:%s", uid, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int handle(int luo, uid_t uid, pid_t pid, const struct luo_agent_msg *m,
+		  int in_fd, int *out_fd)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	struct agent_session *s;
+	int err, fd;
+
+	if (m->version != LUO_AGENT_VERSION)
+		return -EPROTO;
+	err = kernel_name(uid, m->session, name, sizeof(name));
+	if (err) {
+		agent_log("uid %u pid %d: session '%.63s' refused: %s", uid,
+			  pid, m->session, strerror(-err));
+		return err;
+	}
+	switch (m->op) {
+	case LUO_AGENT_PRESERVE:
+		if (in_fd < 0)
+			return -EBADF;
+		s = find_session(name, true);
+		if (!s)
+			return -ENOSPC;
+		if (s->out_fd < 0) {
+			s->out_fd = liveupdate_create_session(luo, name);
+			if (s->out_fd < 0)
+				return s->out_fd;
+		}
+		err = liveupdate_preserve_fd(s->out_fd, in_fd, m->token);
+		if (!err)
+			s->files++;
+		agent_log("uid %u pid %d: preserve '%s' token %llu: %s", uid,
+			  pid, name, (unsigned long long)m->token,
+			  err ? strerror(-err) : "ok");
+		return err;
+	case LUO_AGENT_RETRIEVE:
+		s = find_session(name, true);
+		if (!s)
+			return -ENOSPC;
+		if (s->in_fd < 0) {
+			s->in_fd = liveupdate_retrieve_session(luo, name);
+			if (s->in_fd < 0)
+				return s->in_fd;
+		}
+		fd = liveupdate_retrieve_fd(s->in_fd, m->token);
+		agent_log("uid %u pid %d: retrieve '%s' token %llu: %s", uid,
+			  pid, name, (unsigned long long)m->token,
+			  fd < 0 ? strerror(-fd) : "ok");
+		if (fd < 0)
+			return fd;
+		*out_fd = fd;
+		return 0;
+	case LUO_AGENT_FINISH:
+		s = find_session(name, false);
+		if (!s || s->in_fd < 0)
+			return -ENOENT;
+		err = liveupdate_finish(s->in_fd);
+		agent_log("uid %u pid %d: finish '%s': %s", uid, pid, name,
+			  err ? strerror(-err) : "ok");
+		if (!err) {
+			close(s->in_fd);
+			s->in_fd = -1;
+		}
+		return err;
+	}
+	return -EOPNOTSUPP;
+}
+
+/* One request of @c: read, handle, reply. false when the client is gone. */
+static bool serve(int luo, int c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct luo_agent_msg msg;
+	struct luo_agent_reply rep = { 0 };
+	struct iovec iov = { &msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int in_fd = -1, out_fd = -1;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return false;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&in_fd, CMSG_DATA(cm), sizeof(int));
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
+		rep.err = -errno;
+	else if (n != sizeof(msg))
+		rep.err = -EPROTO;
+	else
+		rep.err = handle(luo, cred.uid, cred.pid, &msg, in_fd, &out_fd);
+	if (in_fd >= 0)
+		close(in_fd);	/* the kernel holds its own reference */
+
+	iov = (struct iovec){ &rep, sizeof(rep) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+	if (out_fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &out_fd, sizeof(int));
+	}
+	n = sendmsg(c, &mh, MSG_NOSIGNAL);
+	if (out_fd >= 0)
+		close(out_fd);	/* the session keeps the file */
+	return n == sizeof(rep);
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[sizeof(addr.sun_path)], *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    chmod(path, 0666) || listen(fd, 16)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int agent_help(void)
+{
+	printf("Usage: %s agent [--socket PATH]\n"
+	       "       %s agent help\n"
+	       "\n"
+	       "Run the live-update agent in the foreground: it opens /dev/liveupdate\n"
+	       "(exclusively), listens on PATH (default %s) and\n"
+	       "holds the sessions of its clients across the kexec. Clients use\n"
+	       "tools/lib/luo_agent.h: PRESERVE an fd under a token, RETRIEVE it after\n"
+	       "the kexec, FINISH. Sessions are named \"<uid>:<name>\" after the\n"
+	       "client's credentials; only that uid or root may use them. Stopping the\n"
+	       "agent (SIGTERM) closes its sessions: the kernel unpreserves them.\n",
+	       prog_name, prog_name, LUO_AGENT_SOCKET);
+	return LUO_EXIT_OK;
+}
+
+int do_agent(int argc, char **argv)
+{
+	const char *path = LUO_AGENT_SOCKET;
+	struct pollfd pfd[MAX_CLIENTS + 1];
+	unsigned long files = 0, outgoing = 0;
+	int luo, lfd, nfds = 1, i;
+
+	for (i = 0; i < argc; i++) {
+		if (is_help(argv[i]))
+			return agent_help();
+		if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			path = argv[++i];
+		else
+			return p_usage("agent", "unknown argument '%s'", argv[i]);
+	}
+	luo = liveupdate_open();
+	if (luo < 0)
+		return p_err("cannot open /dev/liveupdate: %s%s", strerror(-luo),
+			     luo == -EBUSY ? " (another agent holds it)" : "");
+	lfd = listen_on(path);
+	if (lfd < 0)
+		return p_err("cannot listen on %s: %s", path, strerror(-lfd));
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	agent_log("holding /dev/liveupdate, listening on %s", path);
+
+	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	while (!stop) {
+		if (poll(pfd, nfds, -1) < 0)
+			continue;	/* EINTR: check stop */
+		if (pfd[0].revents & POLLIN) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0 && nfds <= MAX_CLIENTS)
+				pfd[nfds++] = (struct pollfd){ .fd = c,
+							       .events = POLLIN };
+			else if (c >= 0)
+				close(c);
+		}
+		for (i = 1; i < nfds; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (!(pfd[i].revents & POLLIN) || !serve(luo, pfd[i].fd)) {
+				close(pfd[i].fd);
+				pfd[i--] = pfd[--nfds];
+			}
+		}
+	}
+
+	for (i = 0; i < nr_sessions; i++) {
+		if (sessions[i].out_fd >= 0) {
+			outgoing++;
+			files += sessions[i].files;
+		}
+	}
+	agent_log("stopping (signal %d): the kernel unpreserves %lu outgoing sessions with %lu files",
+		  (int)stop, outgoing, files);
+	unlink(path);
+	return LUO_EXIT_OK;
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * update.c - "check" and "update": refuse a kexec the next kernel cannot
+ * read, then load it and reboot into it.
+ *
+ * Every outgoing preserved file must be readable by the next kernel: its
+ * native format (the file's compatible, or a BPF handler's backend) must
+ * be one the image advertises (image.c reads it out of the bzImage), and
+ * a BPF handler's file needs "luo-bpf-v1" in the image and, among the
+ * handler objects that will be loaded there (--handlers DIR), one of the
+ * same compatible whose schema is at least the state's.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kexec.h>
+#include <linux/reboot.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "image.h"
+#include "luo-bpf.h"
+
+#define LUO_BPF_FORMAT	"luo-bpf-v1"
+#define MAX_HANDLERS	64
+
+struct next_handler {
+	char compatible[48];
+	unsigned int schema;
+	char obj[PATH_MAX];
+};
+
+/* Compatible and schema of each luo_bpf_ops map in the objects of @dir. */
+static int read_handlers(const char *dir, struct next_handler *h, int *n)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	*n = 0;
+	if (!d)
+		return p_err("cannot read handler directory %s: %s", dir,
+			     strerror(errno));
+	libbpf_set_print(NULL);
+	while ((de = readdir(d)) && *n < MAX_HANDLERS) {
+		char path[PATH_MAX];
+		struct bpf_object *obj;
+		struct bpf_map *map;
+		size_t len = strlen(de->d_name);
+
+		if (len < 6 || strcmp(de->d_name + len - 6, ".bpf.o"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj)
+			continue;
+		bpf_object__for_each_map(map, obj) {
+			const struct btf *btf = bpf_object__btf(obj);
+			const struct btf_type *t;
+			const struct btf_member *m;
+			const char *data;
+			int c_off = -1, s_off = -1, i;
+			size_t size;
+
+			if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !btf)
+				continue;
+			t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+			if (!t || strcmp(btf__name_by_offset(btf, t->name_off),
+					 "luo_bpf_ops"))
+				continue;
+			m = btf_members(t);
+			for (i = 0; i < btf_vlen(t); i++, m++) {
+				const char *mn = btf__name_by_offset(btf, m->name_off);
+
+				if (!strcmp(mn, "compatible"))
+					c_off = btf_member_bit_offset(t, i) / 8;
+				else if (!strcmp(mn, "schema"))
+					s_off = btf_member_bit_offset(t, i) / 8;
+			}
+			data = bpf_map__initial_value(map, &size);
+			if (!data || c_off < 0 || s_off < 0 ||
+			    (size_t)c_off + 48 > size || (size_t)s_off + 4 > size ||
+			    *n == MAX_HANDLERS)
+				continue;
+			snprintf(h[*n].compatible, sizeof(h[0].compatible),
+				 "%.47s", data + c_off);
+			memcpy(&h[*n].schema, data + s_off, 4);
+			snprintf(h[*n].obj, sizeof(h[0].obj), "%s", path);
+			(*n)++;
+		}
+		bpf_object__close(obj);
+	}
+	closedir(d);
+	return LUO_EXIT_OK;
+}
+
+/*
+ * Check @image against the outgoing files; print the verdict. Returns
+ * LUO_EXIT_OK, LUO_EXIT_REFUSED (something would be lost) or an error.
+ */
+static int check(const char *image, const char *handlers)
+{
+	struct next_handler next[MAX_HANDLERS];
+	struct luo_file_row *rows;
+	struct luo_image *img;
+	int i, j, n, nh = 0, lost = 0, out = 0, err;
+	char why[256];
+
+	img = luo_image_open(image, why, sizeof(why));
+	if (!img)
+		return p_err("%s: %s", image, why);
+	if (handlers && read_handlers(handlers, next, &nh)) {
+		luo_image_close(img);
+		return LUO_EXIT_ERROR;
+	}
+	err = luo_iter_files(&rows, &n);
+	if (err) {
+		luo_image_close(img);
+		return err;
+	}
+	if (json_output) {
+		json_begin_object();
+		json_string("image", image);
+		json_string("version", luo_image_version(img));
+		json_key_array("files");
+	} else {
+		printf("checking %s (%s)\n", image, luo_image_version(img));
+	}
+	for (i = 0; i < n; i++) {
+		struct luo_file_row *r = &rows[i];
+		const char *fmt = r->schema >= 0 ? r->backend : r->compatible;
+		const char *how = "";
+
+		if (strcmp(r->status, "outgoing"))
+			continue;
+		out++;
+		why[0] = '\0';
+		if (!luo_image_reads(img, fmt, &how)) {
+			snprintf(why, sizeof(why), "the image cannot read '%s'",
+				 fmt);
+		} else if (r->schema >= 0 &&
+			   !luo_image_reads(img, LUO_BPF_FORMAT, &how)) {
+			snprintf(why, sizeof(why), "the image has no BPF handlers (%s)",
+				 LUO_BPF_FORMAT);
+		} else if (r->schema >= 0) {
+			for (j = 0; j < nh; j++)
+				if (!strcmp(next[j].compatible, r->compatible) &&
+				    next[j].schema >= (unsigned int)r->schema)
+					break;
+			if (j == nh)
+				snprintf(why, sizeof(why),
+					 "no handler '%s' of schema >= %d %s",
+					 r->compatible, r->schema,
+					 handlers ? "in the handler directory" :
+						    "given (--handlers DIR)");
+		}
+		lost += !!why[0];
+		if (json_output) {
+			json_begin_object();
+			json_string("session", r->session);
+			json_u64("token", r->token);
+			json_string("compatible", r->compatible);
+			json_string("format", fmt);
+			json_bool("readable", !why[0]);
+			json_string("reason", why);
+			json_end_object();
+		} else if (why[0]) {
+			printf("LOST  session '%s' token %llu (%s): %s\n",
+			       r->session, r->token, r->compatible, why);
+		} else {
+			printf("ok    session '%s' token %llu (%s)\n", r->session,
+			       r->token, r->compatible);
+		}
+	}
+	if (json_output) {
+		json_end_array();
+		json_u64("outgoing", out);
+		json_u64("lost", lost);
+		json_end_object();
+	} else {
+		printf("%d outgoing files, %d would be lost\n", out, lost);
+	}
+	free(rows);
+	luo_image_close(img);
+	return lost ? LUO_EXIT_REFUSED : LUO_EXIT_OK;
+}
+
+static int check_help(void)
+{
+	printf("Usage: %s check --kernel IMAGE [--handlers DIR]\n"
+	       "       %s check help\n"
+	       "\n"
+	       "Can the kernel in IMAGE (a bzImage) read every file preserved now?\n"
+	       "Native formats must be advertised in the image (\"luo-format:NAME\"\n"
+	       "strings; for kernels without them, the format name must occur in the\n"
+	       "image). Files of BPF handlers also need luo-bpf-v1 in the image and a\n"
+	       "handler object in DIR (*.bpf.o, to be loaded in the new kernel) of\n"
+	       "the same compatible and a schema at least the state's.\n"
+	       "Prints one line per file; exit code 3 if any would be lost.\n",
+	       prog_name, prog_name);
+	return LUO_EXIT_OK;
+}
+
+int do_check(int argc, char **argv)
+{
+	const char *image = NULL, *handlers = NULL;
+	int i;
+
+	if (argc && is_help(argv[0]))
+		return check_help();
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+			image = argv[++i];
+		else if (!strcmp(argv[i], "--handlers") && i + 1 < argc)
+			handlers = argv[++i];
+		else
+			return p_usage("check", "unknown argument '%s'", argv[i]);
+	}
+	if (!image)
+		return p_usage("check", "--kernel IMAGE is required");
+	return check(image, handlers);
+}
+
+/* Is @arg's key ("key" of "key=value") among the words of @list? */
+static bool key_in(const char *arg, const char *list)
+{
+	size_t klen = strcspn(arg, "=");
+	const char *p = list;
+
+	while (*p) {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n && strcspn(p, "=") >= klen && !strncmp(p, arg, klen) &&
+		    (p[klen] == '=' || p[klen] == ' ' || !p[klen]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The running kernel's command line, with @append replacing same keys. */
+static int next_cmdline(const char *append, char *out, size_t len)
+{
+	char cur[4096], *w, *save;
+	size_t used = 0;
+	ssize_t n;
+	int fd = open("/proc/cmdline", O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, cur, sizeof(cur) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	cur[n] = '\0';
+	cur[strcspn(cur, "\n")] = '\0';
+	out[0] = '\0';
+	for (w = strtok_r(cur, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (append && key_in(w, append))
+			continue;
+		used += snprintf(out + used, len - used, "%s%s", used ? " " : "", w);
+		if (used >= len)
+			return -E2BIG;
+	}
+	if (append)
+		used += snprintf(out + used, len - used, "%s%s", used ? " " : "",
+				 append);
+	return used >= len ? -E2BIG : 0;
+}
+
+static int update_help(void)
+{
+	printf("Usage: %s update --kernel IMAGE [--initrd FILE] [--append ARGS]\n"
+	       "                 [--handlers DIR] [--force]\n"
+	       "       %s update help\n"
+	       "\n"
+	       "Live-update into IMAGE: run check (refuse if any preserved file would\n"
+	       "be lost, unless --force), load IMAGE with kexec_file_load (KHO hands\n"
+	       "the preserved memory over), and reboot into it. The new command line\n"
+	       "is the running one with ARGS added, replacing arguments of the same\n"
+	       "name. If a handler vetoes the reboot, nothing is lost: the error is\n"
+	       "printed and the sessions stay as they were.\n",
+	       prog_name, prog_name);
+	return LUO_EXIT_OK;
+}
+
+int do_update(int argc, char **argv)
+{
+	const char *image = NULL, *initrd = NULL, *append = NULL;
+	const char *handlers = NULL;
+	char cmdline[4096];
+	bool force = false;
+	int i, err, kfd, ifd = -1;
+	unsigned long flags = 0;
+	struct stat st;
+
+	if (argc && is_help(argv[0]))
+		return update_help();
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+			image = argv[++i];
+		else if (!strcmp(argv[i], "--initrd") && i + 1 < argc)
+			initrd = argv[++i];
+		else if (!strcmp(argv[i], "--append") && i + 1 < argc)
+			append = argv[++i];
+		else if (!strcmp(argv[i], "--handlers") && i + 1 < argc)
+			handlers = argv[++i];
+		else if (!strcmp(argv[i], "--force"))
+			force = true;
+		else
+			return p_usage("update", "unknown argument '%s'", argv[i]);
+	}
+	if (!image)
+		return p_usage("update", "--kernel IMAGE is required");
+
+	err = check(image, handlers);
+	if (err == LUO_EXIT_REFUSED && !force) {
+		p_err("update refused: the new kernel would lose preserved files (--force to go on)");
+		return LUO_EXIT_REFUSED;
+	}
+	if (err && err != LUO_EXIT_REFUSED)
+		return err;
+
+	err = next_cmdline(append, cmdline, sizeof(cmdline));
+	if (err)
+		return p_err("cannot build the command line: %s", strerror(-err));
+	kfd = open(image, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0 || fstat(kfd, &st))
+		return p_err("%s: %s", image, strerror(errno));
+	if (initrd) {
+		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
+		if (ifd < 0)
+			return p_err("%s: %s", initrd, strerror(errno));
+	} else {
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+	}
+	p_info("loading %s (%lld KiB) with command line: %s", image,
+	       (long long)st.st_size / 1024, cmdline);
+	if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
+		    cmdline, flags))
+		return p_err("kexec_file_load: %s", strerror(errno));
+	p_info("rebooting into %s: handlers freeze, sessions are handed over", image);
+	sync();
+	reboot(LINUX_REBOOT_CMD_KEXEC);
+	err = errno;
+	/* Still here: a handler refused the freeze; unload the image. */
+	syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, KEXEC_FILE_UNLOAD);
+	return p_err("reboot refused: %s; nothing was handed over, every session is as it was",
+		     strerror(err));
+}
