@@ -85,7 +85,8 @@ long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nops,
 		return ret;
 
 	ret = op->fn(&ucmd);
-	if (!ret && copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
+	if (!ret && op->out &&
+	    copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
 		ret = -EFAULT;
 	if (ucmd.new_file) {
 		if (!ret) {
@@ -128,7 +129,10 @@ static int luo_create_session(struct luo_ucmd *ucmd)
 	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
 }
 
-/* A failed reply must not finish the session: detach it from the file. */
+/*
+ * A failed reply must not finish the session: detach it from the file,
+ * whose release then has nothing to do, and make it retrievable again.
+ */
 static void luo_retrieve_session_undo(struct luo_ucmd *ucmd)
 {
 	struct luo_session *s = ucmd->new_file->private_data;
@@ -152,9 +156,9 @@ static int luo_retrieve_session(struct luo_ucmd *ucmd)
 
 static const struct luo_ioctl_op luo_dev_ops[] = {
 	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_create_session,
-		     struct liveupdate_ioctl_create_session, name, LUO_ANY),
+		     struct liveupdate_ioctl_create_session, name, LUO_ANY, true),
 	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, luo_retrieve_session,
-		     struct liveupdate_ioctl_retrieve_session, name, LUO_ANY),
+		     struct liveupdate_ioctl_retrieve_session, name, LUO_ANY, true),
 };
 
 static long luo_dev_ioctl(struct file *file, unsigned int cmd,
