@@ -74,7 +74,9 @@ struct liveupdate_file_op_args {
  * @freeze:       optional
  * @unfreeze:     optional
  * @retrieve:     required
- * @can_finish:   optional; false makes FINISH fail with EBUSY
+ * @can_finish:   optional; false makes FINISH fail with EBUSY, and makes
+ *                closing the session leave the file unfinished (no
+ *                finish(), its memory stays reserved)
  * @finish:       required
  * @get_id:       optional; default identity is the file's inode
  * @owner:        module providing the callbacks

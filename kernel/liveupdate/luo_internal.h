@@ -98,6 +98,7 @@ struct luo_file {
 	unsigned long id;		/* outgoing: key in luo_preserved */
 	int retrieve_err;		/* sticky */
 	bool frozen;
+	bool busy;			/* incoming: can_finish said no */
 };
 
 struct luo_session {
