@@ -21,7 +21,8 @@
  *                          in_retrieved=<0|1> in_finished=<0|1> in_files=<n>"
  *
  * The kernel command line option liveupdate_test.unknown=1 keeps the test
- * handler from registering, so its files arrive with an unknown compatible.
+ * handler from registering, so its files arrive with an unknown compatible;
+ * liveupdate_test.flb_fail=1 makes the retrieve of the incoming FLB fail.
  */
 #ifndef LUO_TESTDEV_H
 #define LUO_TESTDEV_H

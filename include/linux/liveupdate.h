@@ -17,8 +17,10 @@
  *                 remembers the error and does not call finish())
  *   can_finish()  may the session finish now?
  *   finish()      called once per file in the new kernel, retrieved or
- *                 not (unless retrieve failed): release what was
- *                 preserved and is not in use
+ *                 not (unless its retrieve() failed): release what was
+ *                 preserved and is not in use. A file whose FLB failed to
+ *                 retrieve never reached retrieve(): it is finished as
+ *                 not retrieved
  *   get_id()      identity for the "already preserved anywhere" check
  *
  * Handlers may be registered and unregistered at any time (BPF struct_ops

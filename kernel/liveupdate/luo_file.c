@@ -337,13 +337,21 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 				s->name, token, f->compatible);
 			return err;	/* not sticky: a handler may come later */
 		}
+		/*
+		 * If an FLB fails, the handler never sees the file and its
+		 * memory is still preserved: finish() must release it later.
+		 * If the handler's retrieve fails, it released it itself.
+		 */
 		err = luo_flb_file_retrieve(f->handler);
-		if (!err) {
-			luo_file_args(f, &args);
-			err = f->handler->ops->retrieve(&args);
-		}
 		if (err) {
 			f->retrieve_err = err;
+			return err;
+		}
+		luo_file_args(f, &args);
+		err = f->handler->ops->retrieve(&args);
+		if (err) {
+			f->retrieve_err = err;
+			f->released = true;
 			return err;
 		}
 		f->file = args.file;
@@ -382,7 +390,7 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 		struct liveupdate_file_op_args args;
 
 		f->busy = false;
-		if (luo_file_bind(f) || f->retrieve_err ||
+		if (luo_file_bind(f) || f->released ||
 		    !f->handler->ops->can_finish)
 			continue;
 		luo_file_args(f, &args);
@@ -401,8 +409,8 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 			pr_warn("session '%s' closed while token %llu cannot finish: left unfinished, its memory stays reserved\n",
 				s->name, f->token);
 		} else if (f->handler) {
-			/* A failed retrieve released the file's memory already. */
-			if (!f->retrieve_err) {
+			/* A failed handler retrieve released the memory already. */
+			if (!f->released) {
 				luo_file_args(f, &args);
 				args.retrieved = !!f->file;
 				f->handler->ops->finish(&args);

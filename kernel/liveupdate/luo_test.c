@@ -16,7 +16,8 @@
  * /sys/kernel/debug/liveupdate/test_damage: "compatible" or "loop" damages
  * the handover the next reboot writes (see luo_test_set_damage()).
  * "liveupdate_test.unknown" on the command line leaves the handler
- * unregistered, so its files have an unknown format in that kernel.
+ * unregistered, so its files have an unknown format in that kernel;
+ * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel.
  */
 #define pr_fmt(fmt) "liveupdate test: " fmt
 
@@ -59,6 +60,10 @@ struct luo_test_state {
 static bool luo_test_unknown;
 module_param_named(unknown, luo_test_unknown, bool, 0444);
 MODULE_PARM_DESC(unknown, "leave the test handler unregistered");
+
+static bool luo_test_flb_fail;
+module_param_named(flb_fail, luo_test_flb_fail, bool, 0444);
+MODULE_PARM_DESC(flb_fail, "the incoming FLB fails to retrieve");
 
 /* Counted under luo_lock (finish runs under it), read without. */
 static unsigned int luo_test_finish_calls, luo_test_freed;
@@ -258,6 +263,12 @@ static int luo_test_flb_retrieve(struct liveupdate_flb_op_args *args)
 
 	if (!folio)
 		return -EINVAL;
+	/* A failed FLB retrieve gets no finish: release the page here. */
+	if (luo_test_flb_fail) {
+		pr_info("FLB retrieve fails, as asked\n");
+		folio_put(folio);
+		return -EIO;
+	}
 	if (*(u64 *)folio_address(folio) != LUO_TEST_FLB_MAGIC) {
 		folio_put(folio);
 		return -EINVAL;
