@@ -71,6 +71,17 @@ static struct {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
 };
 
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/*
+ * "zero-scratch": hand over area 1 with size 0, as upstream does when the
+ * global area comes out empty, and keep kexec segments out of it.
+ */
+static bool kho_st_zero_scratch;
+static struct kho_scratch kho_st_scratch[2 + MAX_NUMNODES];
+#else
+#define kho_st_zero_scratch false
+#endif
+
 static struct {
 	phys_addr_t fdt_phys;	/* non-zero on a valid KHO boot */
 	phys_addr_t scratch_phys;
@@ -155,8 +166,10 @@ bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size)
 {
 	unsigned int i;
 
+	/* Zero-sized areas (upstream hands them over) contain nothing. */
 	for (i = 0; i < kho_scratch_cnt; i++)
-		if (addr < kho_scratch[i].addr + kho_scratch[i].size &&
+		if (kho_scratch[i].size &&
+		    addr < kho_scratch[i].addr + kho_scratch[i].size &&
 		    kho_scratch[i].addr < addr + size)
 			return true;
 	return false;
@@ -632,6 +645,9 @@ int kho_walk_scratch(struct kexec_buf *kbuf,
 			.flags = IORESOURCE_SYSTEM_RAM,
 		};
 
+		/* res.end of an empty area would lie below its start. */
+		if (!kho_scratch[i].size || (kho_st_zero_scratch && i == 1))
+			continue;
 		ret = func(&res, kbuf);
 		if (ret)
 			break;
@@ -667,6 +683,14 @@ int kho_fill_kimage(struct kimage *image)
 	if (!kho_out.ready || image->type == KEXEC_TYPE_CRASH)
 		return 0;
 
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+	if (kho_st_zero_scratch && kho_scratch_cnt > 1 &&
+	    kho_scratch_cnt <= ARRAY_SIZE(kho_st_scratch)) {
+		memcpy(kho_st_scratch, kho_scratch, size);
+		kho_st_scratch[1].size = 0;
+		kbuf.buffer = kho_st_scratch;
+	}
+#endif
 	err = kexec_add_buffer(&kbuf);
 	if (err)
 		return err;
@@ -690,9 +714,9 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 			 phys_addr_t scratch_phys, u64 scratch_len)
 {
 	struct kho_scratch *scratch = NULL;
+	unsigned int i, cnt, nonempty = 0;
 	const __le64 *map;
 	void *fdt = NULL;
-	unsigned int i, cnt;
 	int len;
 
 	if (!kho_enable)
@@ -732,15 +756,29 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	for (i = 0; i < cnt; i++) {
 		u64 addr = scratch[i].addr, size = scratch[i].size;
 
-		if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
+		/*
+		 * Upstream keeps the array layout fixed and hands over an
+		 * area it could not size (e.g. "global" in a small machine)
+		 * with size 0: an empty area, skipped everywhere.
+		 */
+		if (!size)
+			continue;
+		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
 		    !memblock_is_region_memory(addr, size)) {
 			pr_warn("scratch area %u [%#llx+%#llx] is not RAM, refusing handover: cold boot\n",
 				i, addr, size);
 			goto out;
 		}
+		nonempty++;
+	}
+	if (!nonempty) {
+		pr_warn("all %u scratch areas are empty, refusing handover: cold boot\n",
+			cnt);
+		goto out;
 	}
 	for (i = 0; i < cnt; i++)
-		memblock_mark_kho_scratch(scratch[i].addr, scratch[i].size);
+		if (scratch[i].size)
+			memblock_mark_kho_scratch(scratch[i].addr, scratch[i].size);
 
 	/* Both stay in use for the whole life of this kernel. */
 	memblock_reserve(fdt_phys, fdt_len);
@@ -968,10 +1006,12 @@ void __init kho_memory_init(void)
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
  * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
  *	 "loop" (a table entry pointing back to the root) or "scratch" (a
- *	 table entry pointing into a scratch area)
+ *	 table entry pointing into a scratch area); or "zero-scratch", which
+ *	 is not damage but upstream's format: scratch area 1 handed over
+ *	 with size 0 (and no kexec segment placed in it)
  *
- * The next kernel must refuse the handover with one log line and boot as
- * a cold boot.
+ * The next kernel must refuse a damaged handover with one log line and
+ * boot as a cold boot; it must accept "zero-scratch".
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
@@ -992,6 +1032,8 @@ int kho_selftest_corrupt(const char *how)
 		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
 	else if (!strcmp(how, "scratch"))
 		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
+	else if (!strcmp(how, "zero-scratch"))
+		kho_st_zero_scratch = true;
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_out.lock);
