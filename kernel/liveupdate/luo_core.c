@@ -18,6 +18,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/ktime.h>
 #include <linux/liveupdate.h>
@@ -307,14 +308,31 @@ static void luo_test_apply_damage(u64 sessions_pa)
 static inline void luo_test_apply_damage(u64 sessions_pa) { }
 #endif
 
+/* Does any outgoing session hold a file? Caller holds luo_lock. */
+static bool luo_out_files(void)
+{
+	struct luo_session *s;
+
+	list_for_each_entry(s, &luo_out_sessions, list)
+		if (s->nr_files)
+			return true;
+	return false;
+}
+
 /**
  * liveupdate_reboot - freeze and serialize every session for a kexec
  *
- * Called by kernel_kexec() before the reboot. If a file cannot freeze, the
- * files already frozen are unfrozen, the reboot fails with that error and
- * the sessions stay usable. Does not allocate.
+ * Called by kernel_kexec(), under the kexec lock, before the reboot. If a
+ * file cannot freeze, the files already frozen are unfrozen, the reboot
+ * fails with that error and the sessions stay usable. Does not allocate.
  *
- * Return: 0 or the freeze error.
+ * Only an image loaded by kexec_file_load carries the KHO handover (the
+ * plain kexec_load syscall takes raw segments and no boot data of ours),
+ * so booting one would lose every preserved file without a word: while
+ * files are preserved, such a reboot is refused with -EOPNOTSUPP and the
+ * sessions stay as they are.
+ *
+ * Return: 0, -EOPNOTSUPP for a kexec_load image, or the freeze error.
  */
 int liveupdate_reboot(void)
 {
@@ -325,6 +343,11 @@ int liveupdate_reboot(void)
 		return 0;
 
 	mutex_lock(&luo_lock);
+	if (!kexec_image->file_mode && luo_out_files()) {
+		pr_warn("kexec image loaded by kexec_load cannot carry preserved files: reboot refused, load it with kexec_file_load\n");
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	t0 = ktime_get_ns();
 	err = luo_files_freeze();
 	if (err)
