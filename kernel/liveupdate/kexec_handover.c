@@ -340,9 +340,10 @@ static bool kho_chunk_intact(struct page *page, unsigned int order)
 {
 	unsigned long i;
 
+	/* nth_page(): a chunk above MAX_PAGE_ORDER may span memory sections. */
 	for (i = 0; i < (1UL << order); i++)
-		if (!PageReserved(page + i) ||
-		    (i && kho_marked_order(page + i) >= 0))
+		if (!PageReserved(nth_page(page, i)) ||
+		    (i && kho_marked_order(nth_page(page, i)) >= 0))
 			return false;
 	return true;
 }
@@ -373,14 +374,17 @@ static struct page *kho_phys_page(phys_addr_t phys)
 static void kho_adopt(struct page *page, unsigned int order, bool folio)
 {
 	unsigned long i, nr = 1UL << order;
+	unsigned long step = min_t(unsigned long, nr, MAX_ORDER_NR_PAGES);
 
 	for (i = 0; i < nr; i++) {
-		ClearPageReserved(page + i);
-		set_page_count(page + i, folio && i ? 0 : 1);
+		ClearPageReserved(nth_page(page, i));
+		set_page_count(nth_page(page, i), folio && i ? 0 : 1);
 	}
 	if (folio && order)
 		prep_compound_page(page, order);
-	adjust_managed_page_count(page, nr);
+	/* Count per MAX_ORDER block: a larger chunk may span zones. */
+	for (i = 0; i < nr; i += step)
+		adjust_managed_page_count(nth_page(page, i), step);
 	atomic_long_add(nr, &kho_in.restored_pages);
 }
 
@@ -397,6 +401,17 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	struct page *page = kho_phys_page(phys);
 	int order;
 
+	/*
+	 * Upstream records page ranges in chunks above MAX_PAGE_ORDER, which
+	 * the buddy allocator could not free as one folio: those are for
+	 * kho_restore_pages() only, and stay preserved for it.
+	 */
+	order = page ? kho_marked_order(page) : -ENOENT;
+	if (order > MAX_PAGE_ORDER) {
+		pr_warn("preserved chunk at %pa is order %d, too large for a folio\n",
+			&phys, order);
+		return NULL;
+	}
 	order = page ? kho_claim(page) : -ENOENT;
 	if (order < 0) {
 		pr_warn("no intact preserved folio at %pa (never preserved, restored already, or overlapping)\n",
@@ -1040,6 +1055,24 @@ int kho_selftest_corrupt(const char *how)
 	if (!err)
 		pr_warn("self-test: outgoing handover damaged (%s)\n", how);
 	return err;
+}
+
+/**
+ * kho_selftest_preserve_chunk - record one chunk of any order, for tests only
+ * @phys:  physical address, aligned to the chunk size
+ * @order: the chunk's order, possibly above MAX_PAGE_ORDER
+ *
+ * Upstream splits preserved page ranges by alignment only, so its handover
+ * can hold chunks larger than our own kho_preserve_pages() makes; this
+ * lets a test produce one.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, or -ENOMEM.
+ */
+int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order)
+{
+	int err = kho_check_preservable(phys, PAGE_SIZE << order);
+
+	return err ?: kho_tracker_set(&kho_out.tracker, phys, order);
 }
 #endif
 
