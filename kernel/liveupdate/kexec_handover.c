@@ -892,12 +892,20 @@ static int __init kho_reserve_preserved(void)
 	return 0;
 }
 
+/*
+ * Scratch areas start and end on MAX_PAGE_ORDER boundaries (4 MiB), as
+ * upstream places them: with deferred struct page init the next kernel
+ * initializes and frees memory in MAX_ORDER blocks, and a block half in
+ * scratch would be half uninitialized when early boot allocates from it.
+ */
+#define KHO_SCRATCH_ALIGN	(PAGE_SIZE << MAX_PAGE_ORDER)
+
 static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
 {
 	phys_addr_t size = scratch_scale ? div_u64((u64)bytes * scratch_scale, 100) :
 					   fixed;
 
-	return round_up(size, SZ_4M);
+	return round_up(size, KHO_SCRATCH_ALIGN);
 }
 
 /* Cold boot: carve out the scratch areas the next kernel will boot in. */
@@ -924,7 +932,7 @@ static int __init kho_reserve_scratch(void)
 		goto fail;
 
 	size = kho_scaled(low, scratch_size_lowmem);
-	addr = memblock_phys_alloc_range(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+	addr = memblock_phys_alloc_range(size, KHO_SCRATCH_ALIGN, 0,
 					 ARCH_LOW_ADDRESS_LIMIT);
 	if (!addr)
 		goto fail;
@@ -932,7 +940,7 @@ static int __init kho_reserve_scratch(void)
 	kho_scratch[i++].size = size;
 
 	size = kho_scaled(reserved, scratch_size_global);
-	addr = memblock_phys_alloc(size, CMA_MIN_ALIGNMENT_BYTES);
+	addr = memblock_phys_alloc(size, KHO_SCRATCH_ALIGN);
 	if (!addr)
 		goto fail;
 	kho_scratch[i].addr = addr;
@@ -940,7 +948,7 @@ static int __init kho_reserve_scratch(void)
 
 	for_each_online_node(nid) {
 		size = kho_scaled(node_reserved[nid], scratch_size_pernode);
-		addr = memblock_alloc_range_nid(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+		addr = memblock_alloc_range_nid(size, KHO_SCRATCH_ALIGN, 0,
 						MEMBLOCK_ALLOC_ACCESSIBLE, nid, true);
 		if (!addr)
 			goto fail;
