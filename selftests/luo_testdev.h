@@ -13,12 +13,16 @@
  *                           "busy-finish"  can_finish says no in the new
  *                                          kernel until "allow-finish" is
  *                                          written to the retrieved fd
+ *   liveupdate/test_stats "finish=<n> freed=<n>": calls of the handler's
+ *                         finish, and how many released the page of a
+ *                         never-retrieved file
  *   liveupdate/test_flb   one line describing the handler's single FLB:
  *                         "out_preserved=<0|1> out_files=<n> in_present=<0|1>
  *                          in_retrieved=<0|1> in_finished=<0|1> in_files=<n>"
  *
  * The kernel command line option liveupdate_test.unknown=1 keeps the test
- * handler from registering, so its files arrive with an unknown compatible.
+ * handler from registering, so its files arrive with an unknown compatible;
+ * liveupdate_test.flb_fail=1 makes the retrieve of the incoming FLB fail.
  */
 #ifndef LUO_TESTDEV_H
 #define LUO_TESTDEV_H
@@ -31,6 +35,7 @@
 
 #define LUO_TEST_FILE	"/sys/kernel/debug/liveupdate/test_file"
 #define LUO_TEST_FLB	"/sys/kernel/debug/liveupdate/test_flb"
+#define LUO_TEST_STATS	"/sys/kernel/debug/liveupdate/test_stats"
 
 struct luo_flb_state {
 	int out_preserved, out_files;
@@ -77,6 +82,19 @@ static inline int luo_flb_read(struct luo_flb_state *s)
 		luo_info("unparsable %s: %s", LUO_TEST_FLB, buf);
 		return -EPROTO;
 	}
+	return 0;
+}
+
+/* The handler's finish counters: 0, -errno, or -EPROTO if malformed. */
+static inline int luo_testdev_stats(int *finish, int *freed)
+{
+	char buf[64];
+	ssize_t n = luo_read_file(LUO_TEST_STATS, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "finish=%d freed=%d", finish, freed) != 2)
+		return -EPROTO;
 	return 0;
 }
 

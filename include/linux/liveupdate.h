@@ -17,8 +17,10 @@
  *                 remembers the error and does not call finish())
  *   can_finish()  may the session finish now?
  *   finish()      called once per file in the new kernel, retrieved or
- *                 not (unless retrieve failed): release what was
- *                 preserved and is not in use
+ *                 not (unless its retrieve() failed): release what was
+ *                 preserved and is not in use. A file whose FLB failed to
+ *                 retrieve never reached retrieve(): it is finished as
+ *                 not retrieved
  *   get_id()      identity for the "already preserved anywhere" check
  *   release()     a retired handler's last file is done (BPF handlers)
  *
@@ -85,7 +87,9 @@ struct liveupdate_file_op_args {
  * @freeze:       optional
  * @unfreeze:     optional
  * @retrieve:     required
- * @can_finish:   optional; false makes FINISH fail with EBUSY
+ * @can_finish:   optional; false makes FINISH fail with EBUSY, and makes
+ *                closing the session leave the file unfinished (no
+ *                finish(), its memory stays reserved)
  * @finish:       required
  * @get_id:       optional; default identity is the file's inode
  * @release:      optional; a retired handler is no longer used

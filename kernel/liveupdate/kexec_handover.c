@@ -72,6 +72,17 @@ static struct {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
 };
 
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/*
+ * "zero-scratch": hand over area 1 with size 0, as upstream does when the
+ * global area comes out empty, and keep kexec segments out of it.
+ */
+static bool kho_st_zero_scratch;
+static struct kho_scratch kho_st_scratch[2 + MAX_NUMNODES];
+#else
+#define kho_st_zero_scratch false
+#endif
+
 static struct {
 	phys_addr_t fdt_phys;	/* non-zero on a valid KHO boot */
 	phys_addr_t scratch_phys;
@@ -156,8 +167,10 @@ bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size)
 {
 	unsigned int i;
 
+	/* Zero-sized areas (upstream hands them over) contain nothing. */
 	for (i = 0; i < kho_scratch_cnt; i++)
-		if (addr < kho_scratch[i].addr + kho_scratch[i].size &&
+		if (kho_scratch[i].size &&
+		    addr < kho_scratch[i].addr + kho_scratch[i].size &&
 		    kho_scratch[i].addr < addr + size)
 			return true;
 	return false;
@@ -328,9 +341,10 @@ static bool kho_chunk_intact(struct page *page, unsigned int order)
 {
 	unsigned long i;
 
+	/* nth_page(): a chunk above MAX_PAGE_ORDER may span memory sections. */
 	for (i = 0; i < (1UL << order); i++)
-		if (!PageReserved(page + i) ||
-		    (i && kho_marked_order(page + i) >= 0))
+		if (!PageReserved(nth_page(page, i)) ||
+		    (i && kho_marked_order(nth_page(page, i)) >= 0))
 			return false;
 	return true;
 }
@@ -361,14 +375,17 @@ static struct page *kho_phys_page(phys_addr_t phys)
 static void kho_adopt(struct page *page, unsigned int order, bool folio)
 {
 	unsigned long i, nr = 1UL << order;
+	unsigned long step = min_t(unsigned long, nr, MAX_ORDER_NR_PAGES);
 
 	for (i = 0; i < nr; i++) {
-		ClearPageReserved(page + i);
-		set_page_count(page + i, folio && i ? 0 : 1);
+		ClearPageReserved(nth_page(page, i));
+		set_page_count(nth_page(page, i), folio && i ? 0 : 1);
 	}
 	if (folio && order)
 		prep_compound_page(page, order);
-	adjust_managed_page_count(page, nr);
+	/* Count per MAX_ORDER block: a larger chunk may span zones. */
+	for (i = 0; i < nr; i += step)
+		adjust_managed_page_count(nth_page(page, i), step);
 	atomic_long_add(nr, &kho_in.restored_pages);
 }
 
@@ -385,6 +402,17 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	struct page *page = kho_phys_page(phys);
 	int order;
 
+	/*
+	 * Upstream records page ranges in chunks above MAX_PAGE_ORDER, which
+	 * the buddy allocator could not free as one folio: those are for
+	 * kho_restore_pages() only, and stay preserved for it.
+	 */
+	order = page ? kho_marked_order(page) : -ENOENT;
+	if (order > MAX_PAGE_ORDER) {
+		pr_warn("preserved chunk at %pa is order %d, too large for a folio\n",
+			&phys, order);
+		return NULL;
+	}
 	order = page ? kho_claim(page) : -ENOENT;
 	if (order < 0) {
 		pr_warn("no intact preserved folio at %pa (never preserved, restored already, or overlapping)\n",
@@ -633,6 +661,9 @@ int kho_walk_scratch(struct kexec_buf *kbuf,
 			.flags = IORESOURCE_SYSTEM_RAM,
 		};
 
+		/* res.end of an empty area would lie below its start. */
+		if (!kho_scratch[i].size || (kho_st_zero_scratch && i == 1))
+			continue;
 		ret = func(&res, kbuf);
 		if (ret)
 			break;
@@ -668,6 +699,14 @@ int kho_fill_kimage(struct kimage *image)
 	if (!kho_out.ready || image->type == KEXEC_TYPE_CRASH)
 		return 0;
 
+#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+	if (kho_st_zero_scratch && kho_scratch_cnt > 1 &&
+	    kho_scratch_cnt <= ARRAY_SIZE(kho_st_scratch)) {
+		memcpy(kho_st_scratch, kho_scratch, size);
+		kho_st_scratch[1].size = 0;
+		kbuf.buffer = kho_st_scratch;
+	}
+#endif
 	err = kexec_add_buffer(&kbuf);
 	if (err)
 		return err;
@@ -691,9 +730,9 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 			 phys_addr_t scratch_phys, u64 scratch_len)
 {
 	struct kho_scratch *scratch = NULL;
+	unsigned int i, cnt, nonempty = 0;
 	const __le64 *map;
 	void *fdt = NULL;
-	unsigned int i, cnt;
 	int len;
 
 	if (!kho_enable)
@@ -733,15 +772,29 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	for (i = 0; i < cnt; i++) {
 		u64 addr = scratch[i].addr, size = scratch[i].size;
 
-		if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
+		/*
+		 * Upstream keeps the array layout fixed and hands over an
+		 * area it could not size (e.g. "global" in a small machine)
+		 * with size 0: an empty area, skipped everywhere.
+		 */
+		if (!size)
+			continue;
+		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
 		    !memblock_is_region_memory(addr, size)) {
 			pr_warn("scratch area %u [%#llx+%#llx] is not RAM, refusing handover: cold boot\n",
 				i, addr, size);
 			goto out;
 		}
+		nonempty++;
+	}
+	if (!nonempty) {
+		pr_warn("all %u scratch areas are empty, refusing handover: cold boot\n",
+			cnt);
+		goto out;
 	}
 	for (i = 0; i < cnt; i++)
-		memblock_mark_kho_scratch(scratch[i].addr, scratch[i].size);
+		if (scratch[i].size)
+			memblock_mark_kho_scratch(scratch[i].addr, scratch[i].size);
 
 	/* Both stay in use for the whole life of this kernel. */
 	memblock_reserve(fdt_phys, fdt_len);
@@ -840,12 +893,20 @@ static int __init kho_reserve_preserved(void)
 	return 0;
 }
 
+/*
+ * Scratch areas start and end on MAX_PAGE_ORDER boundaries (4 MiB), as
+ * upstream places them: with deferred struct page init the next kernel
+ * initializes and frees memory in MAX_ORDER blocks, and a block half in
+ * scratch would be half uninitialized when early boot allocates from it.
+ */
+#define KHO_SCRATCH_ALIGN	(PAGE_SIZE << MAX_PAGE_ORDER)
+
 static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
 {
 	phys_addr_t size = scratch_scale ? div_u64((u64)bytes * scratch_scale, 100) :
 					   fixed;
 
-	return round_up(size, SZ_4M);
+	return round_up(size, KHO_SCRATCH_ALIGN);
 }
 
 /* Cold boot: carve out the scratch areas the next kernel will boot in. */
@@ -872,7 +933,7 @@ static int __init kho_reserve_scratch(void)
 		goto fail;
 
 	size = kho_scaled(low, scratch_size_lowmem);
-	addr = memblock_phys_alloc_range(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+	addr = memblock_phys_alloc_range(size, KHO_SCRATCH_ALIGN, 0,
 					 ARCH_LOW_ADDRESS_LIMIT);
 	if (!addr)
 		goto fail;
@@ -880,7 +941,7 @@ static int __init kho_reserve_scratch(void)
 	kho_scratch[i++].size = size;
 
 	size = kho_scaled(reserved, scratch_size_global);
-	addr = memblock_phys_alloc(size, CMA_MIN_ALIGNMENT_BYTES);
+	addr = memblock_phys_alloc(size, KHO_SCRATCH_ALIGN);
 	if (!addr)
 		goto fail;
 	kho_scratch[i].addr = addr;
@@ -888,7 +949,7 @@ static int __init kho_reserve_scratch(void)
 
 	for_each_online_node(nid) {
 		size = kho_scaled(node_reserved[nid], scratch_size_pernode);
-		addr = memblock_alloc_range_nid(size, CMA_MIN_ALIGNMENT_BYTES, 0,
+		addr = memblock_alloc_range_nid(size, KHO_SCRATCH_ALIGN, 0,
 						MEMBLOCK_ALLOC_ACCESSIBLE, nid, true);
 		if (!addr)
 			goto fail;
@@ -969,10 +1030,12 @@ void __init kho_memory_init(void)
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
  * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
  *	 "loop" (a table entry pointing back to the root) or "scratch" (a
- *	 table entry pointing into a scratch area)
+ *	 table entry pointing into a scratch area); or "zero-scratch", which
+ *	 is not damage but upstream's format: scratch area 1 handed over
+ *	 with size 0 (and no kexec segment placed in it)
  *
- * The next kernel must refuse the handover with one log line and boot as
- * a cold boot.
+ * The next kernel must refuse a damaged handover with one log line and
+ * boot as a cold boot; it must accept "zero-scratch".
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
@@ -993,12 +1056,32 @@ int kho_selftest_corrupt(const char *how)
 		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
 	else if (!strcmp(how, "scratch"))
 		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
+	else if (!strcmp(how, "zero-scratch"))
+		kho_st_zero_scratch = true;
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_out.lock);
 	if (!err)
 		pr_warn("self-test: outgoing handover damaged (%s)\n", how);
 	return err;
+}
+
+/**
+ * kho_selftest_preserve_chunk - record one chunk of any order, for tests only
+ * @phys:  physical address, aligned to the chunk size
+ * @order: the chunk's order, possibly above MAX_PAGE_ORDER
+ *
+ * Upstream splits preserved page ranges by alignment only, so its handover
+ * can hold chunks larger than our own kho_preserve_pages() makes; this
+ * lets a test produce one.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, or -ENOMEM.
+ */
+int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order)
+{
+	int err = kho_check_preservable(phys, PAGE_SIZE << order);
+
+	return err ?: kho_tracker_set(&kho_out.tracker, phys, order);
 }
 #endif
 

@@ -13,6 +13,11 @@
  * next kernel refuses it; "corrupt-overlap" also lists a page inside one
  * of the self-test's large folios, which the next kernel must not hand
  * out twice (that folio then fails to restore: bad=1).
+ * Writing "preserve-range" (after "preserve") adds an 8 MiB page range
+ * recorded as one chunk of order 11, above MAX_PAGE_ORDER, as upstream
+ * records naturally aligned ranges; "corrupt-zero-scratch" hands the scratch
+ * array over with a zero-sized area 1, as upstream does with little memory.
+ * Both are upstream's format, which the next kernel must accept.
  * Writing "bench <order> <MiB>" allocates that much memory in folios of
  * that order and times preserving them (the result is read back here);
  * they stay preserved, so the next boot's walk can be timed too.
@@ -37,6 +42,7 @@
 #define KHO_ST_FOLIOS	24
 #define KHO_ST_MAX_ORDER 9
 #define KHO_ST_VM_PAGES	300
+#define KHO_ST_RANGE_ORDER (MAX_PAGE_ORDER + 1)
 
 struct kho_st_folio {
 	u64 phys;
@@ -53,6 +59,7 @@ struct kho_st_blob {
 	u32 vm_csum;
 	u32 reserved;
 	struct kho_st_folio folios[KHO_ST_FOLIOS];
+	struct kho_st_folio range;	/* phys 0: none */
 } __packed;
 
 static DEFINE_MUTEX(kho_st_lock);
@@ -167,10 +174,72 @@ static int kho_st_overlap(void)
 	return -ENOENT;
 }
 
+/*
+ * An 8 MiB range, naturally aligned, recorded as a single order-11 chunk
+ * the way upstream records such a range (our own kho_preserve_pages()
+ * stops at MAX_PAGE_ORDER).
+ */
+static int kho_st_preserve_range(void)
+{
+	unsigned long nr = 1UL << KHO_ST_RANGE_ORDER;
+	struct page *page;
+	phys_addr_t phys;
+	int err;
+
+	if (!kho_st_out || kho_st_out->range.phys)
+		return -EINVAL;
+	/* Naturally aligned: alloc_contig_pages() aligns to a power of two. */
+	page = alloc_contig_pages(nr, GFP_KERNEL, first_online_node, NULL);
+	if (!page)
+		return -ENOMEM;
+	phys = page_to_phys(page);
+	if (!IS_ALIGNED(phys, PAGE_SIZE << KHO_ST_RANGE_ORDER) ||
+	    kho_addr_in_scratch(phys, PAGE_SIZE << KHO_ST_RANGE_ORDER)) {
+		err = -EBUSY;
+		goto fail;
+	}
+	get_random_bytes(phys_to_virt(phys), PAGE_SIZE << KHO_ST_RANGE_ORDER);
+	err = kho_selftest_preserve_chunk(phys, KHO_ST_RANGE_ORDER);
+	if (err)
+		goto fail;
+	kho_st_out->range.csum = kho_st_csum(phys_to_virt(phys),
+					     PAGE_SIZE << KHO_ST_RANGE_ORDER);
+	kho_st_out->range.order = KHO_ST_RANGE_ORDER;
+	kho_st_out->range.phys = phys;
+	pr_info("preserved a range of %lu pages at %pa as one chunk\n", nr, &phys);
+	return 0;
+
+fail:
+	free_contig_range(page_to_pfn(page), nr);
+	return err;
+}
+
+/* The range of kho_st_preserve_range(), as order-0 pages: bad or 0. */
+static unsigned int kho_st_verify_range(const struct kho_st_blob *blob,
+					unsigned long *pages)
+{
+	unsigned long nr = 1UL << blob->range.order;
+	struct page *page;
+	unsigned int bad = 0;
+
+	if (!blob->range.phys)
+		return 0;
+	if (blob->range.order != KHO_ST_RANGE_ORDER)
+		return 1;
+	page = kho_restore_pages(blob->range.phys, nr);
+	if (!page)
+		return 1;
+	if (kho_st_csum(page_address(page), nr << PAGE_SHIFT) != blob->range.csum)
+		bad++;
+	*pages += nr;
+	free_contig_range(page_to_pfn(page), nr);
+	return bad;
+}
+
 /* Restore and check everything the previous kernel's self-test kept. */
 static int kho_st_verify(const struct kho_st_blob *blob, char *res, size_t len)
 {
-	unsigned long pages = 0;
+	unsigned long pages = 0, range = 0;
 	unsigned int i, bad = 0;
 	void *vm;
 
@@ -199,14 +268,15 @@ static int kho_st_verify(const struct kho_st_blob *blob, char *res, size_t len)
 	if (!vm || kho_st_csum(vm, KHO_ST_VM_PAGES * PAGE_SIZE) != blob->vm_csum)
 		bad++;
 	vfree(vm);
+	bad += kho_st_verify_range(blob, &range);
 
 	if (bad) {
 		snprintf(res, len, "FAILED generation=%u bad=%u of folios=%u",
 			 blob->generation, bad, blob->nr_folios);
 		return -EIO;
 	}
-	snprintf(res, len, "verified generation=%u folios=%u pages=%lu vmalloc=%u",
-		 blob->generation, blob->nr_folios, pages, KHO_ST_VM_PAGES);
+	snprintf(res, len, "verified generation=%u folios=%u pages=%lu vmalloc=%u range=%lu",
+		 blob->generation, blob->nr_folios, pages, KHO_ST_VM_PAGES, range);
 	return 0;
 }
 
@@ -286,6 +356,8 @@ static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 	mutex_lock(&kho_st_lock);
 	if (!strcmp(cmd, "preserve"))
 		err = kho_st_preserve();
+	else if (!strcmp(cmd, "preserve-range"))
+		err = kho_st_preserve_range();
 	else if (!strcmp(cmd, "corrupt-overlap"))
 		err = kho_st_overlap();
 	else if (str_has_prefix(cmd, "corrupt-"))

@@ -34,6 +34,14 @@
 #define KHO_BITMAP_BITS		15
 #define KHO_BITMAP_SIZE		BIT(KHO_BITMAP_BITS)
 
+/*
+ * The largest order a key can carry: the order bit at 64 - (PAGE_SHIFT +
+ * order) must stay at bit 1 or above, i.e. the chunk inside a 64-bit
+ * physical address space. Upstream splits page ranges by alignment only,
+ * so chunks above MAX_PAGE_ORDER do come in.
+ */
+#define KHO_KEY_MAX_ORDER	(64 - PAGE_SHIFT - 1)
+
 static_assert(KHO_TABLE_ENTRIES * sizeof(u64) == PAGE_SIZE);
 static_assert(KHO_BITMAP_SIZE / BITS_PER_BYTE == PAGE_SIZE);
 
@@ -180,7 +188,7 @@ static int __init kho_walk_leaf(struct kho_walk *w,
 		phys_addr_t phys;
 
 		/* The order bit sits at 64 - (PAGE_SHIFT + order). */
-		if (top > 64 - PAGE_SHIFT || 64 - PAGE_SHIFT - top > MAX_PAGE_ORDER) {
+		if (top > 64 - PAGE_SHIFT || 64 - PAGE_SHIFT - top > KHO_KEY_MAX_ORDER) {
 			pr_warn("tracker key %#llx has no valid order\n", key);
 			return -EINVAL;
 		}

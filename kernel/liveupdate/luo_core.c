@@ -18,6 +18,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/ktime.h>
 #include <linux/liveupdate.h>
@@ -87,7 +88,8 @@ long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nops,
 		return ret;
 
 	ret = op->fn(&ucmd);
-	if (!ret && copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
+	if (!ret && op->out &&
+	    copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
 		ret = -EFAULT;
 	if (ucmd.new_file) {
 		if (!ret) {
@@ -130,7 +132,10 @@ static int luo_create_session(struct luo_ucmd *ucmd)
 	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
 }
 
-/* A failed reply must not finish the session: detach it from the file. */
+/*
+ * A failed reply must not finish the session: detach it from the file,
+ * whose release then has nothing to do, and make it retrievable again.
+ */
 static void luo_retrieve_session_undo(struct luo_ucmd *ucmd)
 {
 	struct luo_session *s = ucmd->new_file->private_data;
@@ -154,9 +159,9 @@ static int luo_retrieve_session(struct luo_ucmd *ucmd)
 
 static const struct luo_ioctl_op luo_dev_ops[] = {
 	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_create_session,
-		     struct liveupdate_ioctl_create_session, name, LUO_ANY),
+		     struct liveupdate_ioctl_create_session, name, LUO_ANY, true),
 	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, luo_retrieve_session,
-		     struct liveupdate_ioctl_retrieve_session, name, LUO_ANY),
+		     struct liveupdate_ioctl_retrieve_session, name, LUO_ANY, true),
 };
 
 static long luo_dev_ioctl(struct file *file, unsigned int cmd,
@@ -305,14 +310,31 @@ static void luo_test_apply_damage(u64 sessions_pa)
 static inline void luo_test_apply_damage(u64 sessions_pa) { }
 #endif
 
+/* Does any outgoing session hold a file? Caller holds luo_lock. */
+static bool luo_out_files(void)
+{
+	struct luo_session *s;
+
+	list_for_each_entry(s, &luo_out_sessions, list)
+		if (s->nr_files)
+			return true;
+	return false;
+}
+
 /**
  * liveupdate_reboot - freeze and serialize every session for a kexec
  *
- * Called by kernel_kexec() before the reboot. If a file cannot freeze, the
- * files already frozen are unfrozen, the reboot fails with that error and
- * the sessions stay usable. Does not allocate.
+ * Called by kernel_kexec(), under the kexec lock, before the reboot. If a
+ * file cannot freeze, the files already frozen are unfrozen, the reboot
+ * fails with that error and the sessions stay usable. Does not allocate.
  *
- * Return: 0 or the freeze error.
+ * Only an image loaded by kexec_file_load carries the KHO handover (the
+ * plain kexec_load syscall takes raw segments and no boot data of ours),
+ * so booting one would lose every preserved file without a word: while
+ * files are preserved, such a reboot is refused with -EOPNOTSUPP and the
+ * sessions stay as they are.
+ *
+ * Return: 0, -EOPNOTSUPP for a kexec_load image, or the freeze error.
  */
 int liveupdate_reboot(void)
 {
@@ -323,6 +345,11 @@ int liveupdate_reboot(void)
 		return 0;
 
 	mutex_lock(&luo_lock);
+	if (!kexec_image->file_mode && luo_out_files()) {
+		pr_warn("kexec image loaded by kexec_load cannot carry preserved files: reboot refused, load it with kexec_file_load\n");
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	t0 = ktime_get_ns();
 	err = luo_files_freeze();
 	if (err)

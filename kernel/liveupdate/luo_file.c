@@ -402,13 +402,21 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 				s->name, token, f->compatible);
 			return err;	/* not sticky: a handler may come later */
 		}
+		/*
+		 * If an FLB fails, the handler never sees the file and its
+		 * memory is still preserved: finish() must release it later.
+		 * If the handler's retrieve fails, it released it itself.
+		 */
 		err = luo_flb_file_retrieve(f->handler);
-		if (!err) {
-			luo_file_args(f, &args);
-			err = f->handler->ops->retrieve(&args);
-		}
 		if (err) {
 			f->retrieve_err = err;
+			return err;
+		}
+		luo_file_args(f, &args);
+		err = f->handler->ops->retrieve(&args);
+		if (err) {
+			f->retrieve_err = err;
+			f->released = true;
 			return err;
 		}
 		f->file = args.file;
@@ -422,11 +430,19 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 /**
  * luo_file_finish_all - FINISH: end the live update of every file of @s
  * @s:     an incoming session
- * @force: finish even if a handler says it cannot (session fd closed)
+ * @force: the session is going away (its fd closed, or the handover was
+ *	   malformed): finish what can finish and leave the rest unfinished
+ *
+ * A file whose handler says it cannot finish may still have its memory in
+ * use (a device DMAing into it): freeing that memory under the device is
+ * worse than losing it. So with @force such a file is dropped without its
+ * finish() and without finishing its FLBs: its preserved memory stays
+ * reserved until the next reboot, and one line says so.
  *
  * Caller holds luo_lock.
  *
- * Return: 0, or -EBUSY (nothing done) if a handler cannot finish yet.
+ * Return: 0, or -EBUSY (nothing done, only without @force) if a handler
+ * cannot finish yet.
  */
 int luo_file_finish_all(struct luo_session *s, bool force)
 {
@@ -438,7 +454,8 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 	list_for_each_entry(f, &s->files, list) {
 		struct liveupdate_file_op_args args;
 
-		if (luo_file_bind(f) || f->retrieve_err ||
+		f->busy = false;
+		if (luo_file_bind(f) || f->released ||
 		    !f->handler->ops->can_finish)
 			continue;
 		luo_file_args(f, &args);
@@ -446,17 +463,19 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 		if (!f->handler->ops->can_finish(&args)) {
 			if (!force)
 				return -EBUSY;
-			pr_warn("session '%s' closed while token %llu cannot finish\n",
-				s->name, f->token);
+			f->busy = true;
 		}
 	}
 
 	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
 		struct liveupdate_file_op_args args;
 
-		if (f->handler) {
-			/* A failed retrieve released the file's memory already. */
-			if (!f->retrieve_err) {
+		if (f->busy) {
+			pr_warn("session '%s' closed while token %llu cannot finish: left unfinished, its memory stays reserved\n",
+				s->name, f->token);
+		} else if (f->handler) {
+			/* A failed handler retrieve released the memory already. */
+			if (!f->released) {
 				luo_file_args(f, &args);
 				args.retrieved = !!f->file;
 				f->handler->ops->finish(&args);

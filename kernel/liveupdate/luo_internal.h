@@ -104,7 +104,9 @@ struct luo_file {
 	struct file *file;		/* outgoing: preserved; incoming: retrieved */
 	unsigned long id;		/* outgoing: key in luo_preserved */
 	int retrieve_err;		/* sticky */
+	bool released;			/* handler's retrieve failed: no finish() */
 	bool frozen;
+	bool busy;			/* incoming: can_finish said no */
 };
 
 struct luo_session {

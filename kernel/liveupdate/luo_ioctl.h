@@ -8,6 +8,14 @@
  * non-zero tail beyond what we know (E2BIG). Replies copy back
  * min(user size, kernel size) bytes; a new fd is installed only once the
  * reply reached userspace.
+ *
+ * Only operations with output fields (CREATE_SESSION, RETRIEVE_SESSION,
+ * RETRIEVE_FD, GET_NAME) copy a reply back. If that copy faults they fail
+ * with EFAULT and are undone: no fd is installed, a created session is
+ * deleted, a retrieved session or file stays retrievable. Operations
+ * without output (PRESERVE_FD, FINISH) copy nothing back, so their result
+ * is the operation's own: an unwritable argument cannot turn a done
+ * preserve or finish into a misleading EFAULT.
  */
 #ifndef _KERNEL_LIVEUPDATE_LUO_IOCTL_H
 #define _KERNEL_LIVEUPDATE_LUO_IOCTL_H
@@ -37,15 +45,17 @@ struct luo_ioctl_op {
 	size_t size;
 	size_t min_size;
 	enum luo_kind kind;
+	bool out;		/* has output fields: copy the reply back */
 	int (*fn)(struct luo_ucmd *ucmd);
 };
 
-#define LUO_IOCTL_OP(_cmd, _fn, _struct, _last, _kind)			\
+#define LUO_IOCTL_OP(_cmd, _fn, _struct, _last, _kind, _out)		\
 	{								\
 		.cmd = _cmd,						\
 		.size = sizeof(_struct),				\
 		.min_size = offsetofend(_struct, _last),		\
 		.kind = _kind,						\
+		.out = _out,						\
 		.fn = _fn,						\
 	}
 

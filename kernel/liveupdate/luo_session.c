@@ -136,13 +136,16 @@ static int luo_session_get_name(struct luo_ucmd *ucmd)
 
 static const struct luo_ioctl_op luo_session_ops[] = {
 	LUO_IOCTL_OP(LIVEUPDATE_SESSION_PRESERVE_FD, luo_session_preserve_fd,
-		     struct liveupdate_session_preserve_fd, token, LUO_OUTGOING),
+		     struct liveupdate_session_preserve_fd, token, LUO_OUTGOING,
+		     false),
 	LUO_IOCTL_OP(LIVEUPDATE_SESSION_RETRIEVE_FD, luo_session_retrieve_fd,
-		     struct liveupdate_session_retrieve_fd, token, LUO_INCOMING),
+		     struct liveupdate_session_retrieve_fd, token, LUO_INCOMING,
+		     true),
 	LUO_IOCTL_OP(LIVEUPDATE_SESSION_FINISH, luo_session_finish,
-		     struct liveupdate_session_finish, reserved, LUO_INCOMING),
+		     struct liveupdate_session_finish, reserved, LUO_INCOMING,
+		     false),
 	LUO_IOCTL_OP(LIVEUPDATE_SESSION_GET_NAME, luo_session_get_name,
-		     struct liveupdate_session_get_name, name, LUO_ANY),
+		     struct liveupdate_session_get_name, name, LUO_ANY, true),
 };
 
 static long luo_session_ioctl(struct file *file, unsigned int cmd,
@@ -164,6 +167,9 @@ static int luo_session_release(struct inode *inode, struct file *file)
 {
 	struct luo_session *s = file->private_data;
 
+	/* A RETRIEVE_SESSION whose reply failed detached the session. */
+	if (!s)
+		return 0;
 	mutex_lock(&luo_lock);
 	if (s->incoming) {
 		luo_file_finish_all(s, true);

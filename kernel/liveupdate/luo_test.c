@@ -10,10 +10,14 @@
  *   "busy-finish"   can_finish says no in the new kernel ...
  *   "allow-finish"  ... until this is written to the retrieved file
  * /sys/kernel/debug/liveupdate/test_flb: the state of the handler's FLB.
+ * /sys/kernel/debug/liveupdate/test_stats: "finish=<n> freed=<n>", how
+ * many times the handler's finish ran, and how many of those released a
+ * never-retrieved file's preserved page (so tests can see leaks).
  * /sys/kernel/debug/liveupdate/test_damage: "compatible" or "loop" damages
  * the handover the next reboot writes (see luo_test_set_damage()).
  * "liveupdate_test.unknown" on the command line leaves the handler
- * unregistered, so its files have an unknown format in that kernel.
+ * unregistered, so its files have an unknown format in that kernel;
+ * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel.
  */
 #define pr_fmt(fmt) "liveupdate test: " fmt
 
@@ -56,6 +60,13 @@ struct luo_test_state {
 static bool luo_test_unknown;
 module_param_named(unknown, luo_test_unknown, bool, 0444);
 MODULE_PARM_DESC(unknown, "leave the test handler unregistered");
+
+static bool luo_test_flb_fail;
+module_param_named(flb_fail, luo_test_flb_fail, bool, 0444);
+MODULE_PARM_DESC(flb_fail, "the incoming FLB fails to retrieve");
+
+/* Counted under luo_lock (finish runs under it), read without. */
+static unsigned int luo_test_finish_calls, luo_test_freed;
 
 static const struct file_operations luo_test_fops;
 
@@ -201,9 +212,12 @@ static bool luo_test_can_finish(struct liveupdate_file_op_args *args)
 
 static void luo_test_finish(struct liveupdate_file_op_args *args)
 {
+	WRITE_ONCE(luo_test_finish_calls, luo_test_finish_calls + 1);
 	/* A retrieved file consumed its page at retrieve time. */
-	if (!args->retrieved)
+	if (!args->retrieved) {
 		kho_restore_free(phys_to_virt(args->serialized_data));
+		WRITE_ONCE(luo_test_freed, luo_test_freed + 1);
+	}
 }
 
 static const struct liveupdate_file_ops luo_test_file_ops = {
@@ -248,6 +262,12 @@ static int luo_test_flb_retrieve(struct liveupdate_flb_op_args *args)
 
 	if (!folio)
 		return -EINVAL;
+	/* A failed FLB retrieve gets no finish: release the page here. */
+	if (luo_test_flb_fail) {
+		pr_info("FLB retrieve fails, as asked\n");
+		folio_put(folio);
+		return -EIO;
+	}
 	if (*(u64 *)folio_address(folio) != LUO_TEST_FLB_MAGIC) {
 		folio_put(folio);
 		return -EINVAL;
@@ -287,6 +307,14 @@ static int luo_test_flb_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(luo_test_flb);
+
+static int luo_test_stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "finish=%u freed=%u\n", READ_ONCE(luo_test_finish_calls),
+		   READ_ONCE(luo_test_freed));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_test_stats);
 
 static ssize_t luo_test_damage_write(struct file *file, const char __user *ubuf,
 				     size_t count, loff_t *ppos)
@@ -330,6 +358,8 @@ static int __init luo_test_init(void)
 				   &luo_test_fops);
 	debugfs_create_file("test_flb", 0400, luo_debugfs_dir(), NULL,
 			    &luo_test_flb_fops);
+	debugfs_create_file("test_stats", 0400, luo_debugfs_dir(), NULL,
+			    &luo_test_stats_fops);
 	debugfs_create_file("test_damage", 0200, luo_debugfs_dir(), NULL,
 			    &luo_test_damage_fops);
 	return 0;
