@@ -160,6 +160,8 @@ int luo_agent_release(pid_t pid);
 const char *luo_boot_id(void);
 bool luo_kmsg_contains(const char *needle);
 long long luo_meminfo_kb(const char *field);
+/* Free memory in kB: MemFree plus the pages on per-CPU free lists. */
+long long luo_free_kb(void);
 double luo_now(void);
 
 /* Small file helpers (sysfs, procfs, debugfs): 0 / bytes read, or -errno. */

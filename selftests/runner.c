@@ -489,6 +489,28 @@ long long luo_meminfo_kb(const char *field)
 	return v;
 }
 
+long long luo_free_kb(void)
+{
+	long long kb = luo_meminfo_kb("MemFree"), pages = 0;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f || kb < 0) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	/* Per-CPU page lists: free pages that MemFree does not count. */
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, "count:", 6))
+			pages += strtoll(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return kb + pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 double luo_now(void)
 {
 	struct timespec ts;

@@ -6,6 +6,7 @@
  * is refused (EPERM) before and after the kexec, and a client that exits
  * before the kexec loses nothing.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,23 @@ LUO_TEST(tool_agent, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	return LUO_PASS;
 }
 
+/* A PRESERVE request as a careless client sends it: no fd attached. */
+static int preserve_without_fd(int c)
+{
+	struct luo_agent_msg msg = {
+		.version = LUO_AGENT_VERSION,
+		.op = LUO_AGENT_PRESERVE,
+		.token = 9,
+		.session = "x",
+	};
+	struct luo_agent_reply rep;
+
+	if (send(c, &msg, sizeof(msg), 0) != sizeof(msg) ||
+	    recv(c, &rep, sizeof(rep), 0) != sizeof(rep))
+		return -EIO;
+	return rep.err;
+}
+
 LUO_TEST(tool_agent_exit, .cmdline = "kho=on liveupdate=on",
 	 .desc = "the agent stopping unpreserves its sessions and says so")
 {
@@ -128,7 +146,13 @@ LUO_TEST(tool_agent_exit, .cmdline = "kho=on liveupdate=on",
 	m = luo_memfd_new("exit", SIZE, 1);
 	ASSERT_OK(m);
 	ASSERT_TRUE(!luo_agent_preserve(c, "x", 7, m), "preserve");
-	ASSERT_TRUE(luo_agent_preserve(c, "x", 8, -1) == -EBADF, "no fd");
+	ASSERT_TRUE(preserve_without_fd(c) == -EBADF, "no fd attached");
+	ASSERT_TRUE(luo_agent_preserve(c, "x", 8, 1) == -ENOENT,
+		    "an fd no handler takes (the console)");
+	ASSERT_TRUE(luo_agent_preserve(c, "x", 7, m) == -EEXIST,
+		    "a token used twice");
+	ASSERT_TRUE(luo_agent_retrieve(c, "x", 7) == -ENOENT,
+		    "nothing incoming on this boot");
 	ASSERT_TRUE(!agent_stop(agent), "agent exit");
 	ASSERT_TRUE(luo_read_file(LOG, o.out, sizeof(o.out)) > 0 &&
 		    strstr(o.out, "stopping (signal 15): the kernel unpreserves 1 outgoing sessions with 1 files"),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "json_flat.h"
 #include "liveupdate.h"
 #include "tool_util.h"
 #include "vmram_util.h"
@@ -18,6 +19,7 @@
 #define NOMEMFD	"/tmp/nomemfd-bzImage"
 
 static struct tool_out o;
+static char flat[1 << 16];
 
 /*
  * /boot/bzImage's setup code with a gzip payload holding only the
@@ -84,6 +86,15 @@ LUO_TEST(tool_check, .cmdline = "kho=on liveupdate=on",
 	r = tool_run(&o, LUO_BPF " check --kernel " NOMEMFD);
 	ASSERT_TRUE(r == 3 && strstr(o.out, "LOST  session 'check' token 1 (memfd-v2): the image cannot read 'memfd-v2'"),
 		    "check of an image without memfd: %d %s", r, o.out);
+	r = tool_run(&o, LUO_BPF " --json check --kernel " NOMEMFD);
+	ASSERT_TRUE(r == 3 && json_flat(o.out, flat, sizeof(flat)) > 0 &&
+		    json_has(flat, "image", NOMEMFD) &&
+		    json_has(flat, "files[0].session", "check") &&
+		    json_has(flat, "files[0].token", "1") &&
+		    json_has(flat, "files[0].format", "memfd-v2") &&
+		    json_has(flat, "files[0].readable", "false") &&
+		    json_has(flat, "outgoing", "1") && json_has(flat, "lost", "1"),
+		    "check --json: %s", o.out);
 	r = tool_run(&o, LUO_BPF " update --kernel " NOMEMFD);
 	ASSERT_TRUE(r == 3 && strstr(o.err, "update refused"),
 		    "update refused: %d %s", r, o.err);

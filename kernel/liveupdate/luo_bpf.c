@@ -166,8 +166,9 @@ static int luo_bpf_preserve(struct liveupdate_file_op_args *args)
 	if (h->ops->preserve) {
 		err = luo_bpf_errno(h->ops->preserve(&call.ctx, args->file));
 		if (err) {
-			pr_info("'%s' refused session '%s' token %llu: %d\n",
-				h->fh.compatible, args->session, args->token, err);
+			pr_info_ratelimited("'%s' refused session '%s' token %llu: %d\n",
+					    h->fh.compatible, args->session,
+					    args->token, err);
 			goto err_fdt;
 		}
 	}
