@@ -40,6 +40,14 @@ want() {
 	return 1
 }
 
+# A name that matches no test is an error, never an empty run.
+for n in "${names[@]}"; do
+	if ! printf '%s\n' "${all[@]}" | cut -f1 | grep -qxF -- "$n"; then
+		echo "run-tests: no test named '$n' (luo-selftests --list shows them)" >&2
+		exit 1
+	fi
+done
+
 selected=()
 for line in "${all[@]}"; do
 	IFS=$'\t' read -r name stages mem kind extra desc <<<"$line"
@@ -54,6 +62,11 @@ done
 
 # Kernel log lines that fail a test whatever the test itself said.
 bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:'
+
+if [ ${#selected[@]} -eq 0 ]; then
+	echo "run-tests: no test selected" >&2
+	exit 1
+fi
 
 echo "TAP version 13"
 echo "1..${#selected[@]}"

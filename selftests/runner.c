@@ -23,10 +23,9 @@
 
 #include "luo_test.h"
 
-#define MAX_TESTS	256
 #define CMDLINE_MAX	2048
 
-static const struct luo_test *tests[MAX_TESTS];
+static const struct luo_test **tests;	/* no fixed maximum */
 static int nr_tests;
 static char cmdline[CMDLINE_MAX];
 static char carry[CMDLINE_MAX];	/* "luo.k.key=value ..." for the next stage */
@@ -42,8 +41,15 @@ static int stages_of(const struct luo_test *t)
 
 void luo_register(const struct luo_test *t)
 {
-	if (nr_tests < MAX_TESTS)
-		tests[nr_tests++] = t;
+	const struct luo_test **n = realloc(tests, (nr_tests + 1) * sizeof(*n));
+
+	if (!n) {
+		fprintf(stderr, "luo-selftests: out of memory registering %s\n",
+			t->name);
+		exit(1);
+	}
+	tests = n;
+	tests[nr_tests++] = t;
 }
 
 static void read_cmdline(void)

@@ -36,6 +36,53 @@ int luo_agent_connect(const char *path, int wait_ms)
 	}
 }
 
+union luo_agent_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+ssize_t luo_agent_send(int sock, const void *buf, size_t len, int fd)
+{
+	union luo_agent_cmsg cbuf;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t luo_agent_recv(int sock, void *buf, size_t len, int *fd)
+{
+	union luo_agent_cmsg cbuf;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
 /* One request (with @fd attached if >= 0), one reply (with *@rfd). */
 static int luo_agent_call(int sock, uint32_t op, const char *session,
 			  uint64_t token, int fd, int *rfd)
@@ -45,45 +92,24 @@ static int luo_agent_call(int sock, uint32_t op, const char *session,
 		.op = op,
 		.token = token,
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
 	struct luo_agent_reply rep;
-	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
 	ssize_t n;
+	int got;
 
 	if (strlen(session) >= sizeof(msg.session))
 		return -ENAMETOOLONG;
 	strncpy(msg.session, session, sizeof(msg.session) - 1);
-	memset(&cbuf, 0, sizeof(cbuf));
-	if (fd >= 0) {
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != sizeof(msg))
-		return -errno;
-
-	iov = (struct iovec){ &rep, sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf.buf,
-			      .msg_controllen = sizeof(cbuf.buf) };
-	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	n = luo_agent_send(sock, &msg, sizeof(msg), fd);
 	if (n < 0)
-		return -errno;
-	if (n != sizeof(rep))
-		return -EPROTO;
-	c = CMSG_FIRSTHDR(&mh);
-	if (rfd && c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(rfd, CMSG_DATA(c), sizeof(int));
-	return rep.err;
+		return n;
+	n = luo_agent_recv(sock, &rep, sizeof(rep), &got);
+	if (n < 0)
+		return n;
+	if (rfd)
+		*rfd = got;
+	else if (got >= 0)
+		close(got);
+	return n == sizeof(rep) ? rep.err : -EPROTO;
 }
 
 int luo_agent_preserve(int sock, const char *session, uint64_t token, int fd)

@@ -17,6 +17,7 @@
 #define LUO_AGENT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #define LUO_AGENT_VERSION	1
 #define LUO_AGENT_NAME_LEN	64
@@ -38,6 +39,14 @@ struct luo_agent_reply {
 	int32_t err;		/* 0 or -errno */
 	uint32_t reserved;
 };
+
+/*
+ * One message of @len bytes, with @fd attached as SCM_RIGHTS if >= 0 /
+ * received with the attached fd in *@fd (-1 if none). Both return the
+ * byte count or -errno; shared by the agent and its clients.
+ */
+ssize_t luo_agent_send(int sock, const void *buf, size_t len, int fd);
+ssize_t luo_agent_recv(int sock, void *buf, size_t len, int *fd);
 
 /* Connect to the agent at @path (NULL: the default), waiting up to
  * @wait_ms for it to come up. Returns a socket fd or -errno.

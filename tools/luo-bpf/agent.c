@@ -172,28 +172,16 @@ static int handle(int luo, uid_t uid, pid_t pid, const struct luo_agent_msg *m,
 /* One request of @c: read, handle, reply. false when the client is gone. */
 static bool serve(int luo, int c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	struct luo_agent_msg msg;
 	struct luo_agent_reply rep = { 0 };
-	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf.buf,
-			     .msg_controllen = sizeof(cbuf.buf) };
+	struct luo_agent_msg msg;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	int in_fd = -1, out_fd = -1;
-	struct cmsghdr *cm;
+	int in_fd, out_fd = -1;
 	ssize_t n;
 
-	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	n = luo_agent_recv(c, &msg, sizeof(msg), &in_fd);
 	if (n <= 0)
 		return false;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&in_fd, CMSG_DATA(cm), sizeof(int));
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
 		rep.err = -errno;
 	else if (n != sizeof(msg))
@@ -202,20 +190,7 @@ static bool serve(int luo, int c)
 		rep.err = handle(luo, cred.uid, cred.pid, &msg, in_fd, &out_fd);
 	if (in_fd >= 0)
 		close(in_fd);	/* the kernel holds its own reference */
-
-	iov = (struct iovec){ &rep, sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
-	if (out_fd >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &out_fd, sizeof(int));
-	}
-	n = sendmsg(c, &mh, MSG_NOSIGNAL);
+	n = luo_agent_send(c, &rep, sizeof(rep), out_fd);
 	if (out_fd >= 0)
 		close(out_fd);	/* the session keeps the file */
 	return n == sizeof(rep);
