@@ -2,10 +2,12 @@
 /*
  * luo_file.c - file handlers and the files preserved in sessions.
  *
- * The registry is a list of handlers in registration order; the first one
- * whose can_preserve() accepts a file owns it. A handler bound to a file
+ * The registry is a list of handlers: BPF struct_ops handlers first, newest
+ * first, then native ones in registration order; the first one whose
+ * can_preserve() accepts a file owns it. A native handler bound to a file
  * (outgoing, or incoming and not finished) holds a module reference and
- * cannot be unregistered. Incoming files bind to a handler by compatible
+ * cannot be unregistered; a BPF handler is retired instead (it leaves the
+ * registry, and its release() runs when its last bound file is done). Incoming files bind to a handler by compatible
  * string at first use, so a handler registered late (a module, a BPF
  * struct_ops handler) can still retrieve or finish them.
  *
