@@ -7,7 +7,8 @@
  * (exclusive, CAP_SYS_ADMIN), creates sessions and preserves files in
  * them. reboot(LINUX_REBOOT_CMD_KEXEC) freezes every file and writes the
  * sessions into space reserved ahead of time. In the new kernel the first
- * open reads the previous kernel's sessions; if they cannot be read, the
+ * open reads the previous kernel's sessions. A malformed session is dropped
+ * alone (luo_session.c); if the handover as a whole cannot be read, the
  * memory of what was read is released and every open fails with EIO.
  */
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -277,17 +278,21 @@ static char luo_test_damage[16];
 
 /**
  * luo_test_set_damage - damage the handover written at the next reboot
- * @how: "compatible" (another format name) or "loop" (the session block
- *	 chain points back to its first block)
+ * @how: "compatible" (another format name), "loop" (the session block
+ *	 chain points back to its first block) or "session" (the second
+ *	 session, or the only one, claims one file more than it has)
  *
- * Test only: the next kernel must refuse the sessions with a log line,
- * release what it read, and fail every open of /dev/liveupdate with EIO.
+ * Test only. For "compatible" and "loop" the next kernel must refuse the
+ * sessions with a log line, release what it read, and fail every open of
+ * /dev/liveupdate with EIO. For "session" it must drop that session alone,
+ * with a log line, and release the memory of its files.
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
 int luo_test_set_damage(const char *how)
 {
-	if (strcmp(how, "compatible") && strcmp(how, "loop"))
+	if (strcmp(how, "compatible") && strcmp(how, "loop") &&
+	    strcmp(how, "session"))
 		return -EINVAL;
 	mutex_lock(&luo_lock);
 	strscpy(luo_test_damage, how, sizeof(luo_test_damage));
@@ -304,6 +309,13 @@ static void luo_test_apply_damage(u64 sessions_pa)
 		struct luo_ser_block *blk = phys_to_virt(sessions_pa);
 
 		blk->next = cpu_to_le64(sessions_pa);
+	} else if (!strcmp(luo_test_damage, "session") && sessions_pa) {
+		struct luo_ser_block *blk = phys_to_virt(sessions_pa);
+		struct luo_ser_session *ser = (void *)blk->entries;
+
+		if (le64_to_cpu(blk->count) > 1)
+			ser++;
+		le64_add_cpu(&ser->file_count, 1);
 	}
 }
 #else
