@@ -6,8 +6,9 @@
  * liveupdate=on (and KHO on) enables it. The agent opens /dev/liveupdate
  * (exclusive, CAP_SYS_ADMIN), creates sessions and preserves files in
  * them. reboot(LINUX_REBOOT_CMD_KEXEC) freezes every file and writes the
- * sessions into space reserved ahead of time. In the new kernel the first
- * open reads the previous kernel's sessions. A malformed session is dropped
+ * sessions into space reserved ahead of time. In the new kernel, LUO's
+ * init reads the previous kernel's FLBs (drivers may need them at boot)
+ * and the first open its sessions. A malformed session is dropped
  * alone (luo_session.c); if the handover as a whole cannot be read, the
  * memory of what was read is released and every open fails with EIO.
  */
@@ -40,7 +41,9 @@ static bool luo_enable __ro_after_init;
 static atomic_t luo_dev_busy = ATOMIC_INIT(0);
 static struct luo_ser_header *luo_header;	/* outgoing, preserved */
 static u64 luo_liveupdate_num;			/* updates so far */
-static bool luo_in_loaded;
+static u64 luo_in_sessions_pa;			/* incoming, read at first open */
+static bool luo_in_present;			/* a LUO blob was handed over */
+static bool luo_in_loaded;			/* sessions read, or -EIO at init */
 static int luo_in_err;
 
 static int __init luo_parse_enable(char *p)
@@ -178,8 +181,14 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
-/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
-static int luo_load_incoming(void)
+/*
+ * At LUO init: read the previous kernel's LUO blob and its FLBs, so that
+ * drivers can get their incoming FLB data at boot, before userspace opens
+ * /dev/liveupdate. Sessions are read at the first open, once the file
+ * handlers (late_initcall) have registered. A blob that cannot be read
+ * fails every open with -EIO.
+ */
+static int __init luo_load_header(void)
 {
 	const struct luo_ser_header *hdr;
 	struct folio *folio;
@@ -207,19 +216,34 @@ static int luo_load_incoming(void)
 		goto out;
 	}
 	luo_liveupdate_num = le64_to_cpu(hdr->liveupdate_num);
+	luo_in_sessions_pa = le64_to_cpu(hdr->sessions_pa);
+	luo_in_present = true;
 	err = luo_flb_deserialize(le64_to_cpu(hdr->flbs_pa));
-	if (!err)
-		err = luo_sessions_deserialize(le64_to_cpu(hdr->sessions_pa));
 	if (err) {
-		pr_warn("incoming sessions are malformed (%d), releasing them\n", err);
-		luo_sessions_discard_incoming();
+		pr_warn("incoming FLBs are malformed (%d), incoming sessions lost\n",
+			err);
 		err = -EIO;
-		goto out;
 	}
-	pr_info("live update #%llu: incoming sessions ready\n", luo_liveupdate_num);
 out:
 	folio_put(folio);
 	return err;
+}
+
+/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
+static int luo_load_incoming(void)
+{
+	int err;
+
+	if (!luo_in_present)
+		return 0;
+	err = luo_sessions_deserialize(luo_in_sessions_pa);
+	if (err) {
+		pr_warn("incoming sessions are malformed (%d), releasing them\n", err);
+		luo_sessions_discard_incoming();
+		return -EIO;
+	}
+	pr_info("live update #%llu: incoming sessions ready\n", luo_liveupdate_num);
+	return 0;
 }
 
 int luo_ensure_incoming(void)
@@ -423,6 +447,9 @@ static int __init luo_init(void)
 	err = kho_add_subtree(LUO_SUBTREE_NAME, luo_header, sizeof(*luo_header));
 	if (err)
 		goto fail_header;
+	/* Before the device appears: an open then sees the outcome. */
+	luo_in_err = luo_load_header();
+	luo_in_loaded = !!luo_in_err;
 	err = misc_register(&luo_miscdev);
 	if (err)
 		goto fail_subtree;
