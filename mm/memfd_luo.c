@@ -14,6 +14,10 @@
  * preserved page. A write into a hole allocates a new folio, which shmem
  * notes in the inode; freeze() (at reboot) then rescans the page cache and
  * adds such folios. freeze() also records the current position and seals.
+ * Userspace still runs between freeze() and the kexec, so every folio is
+ * made uptodate when it is recorded (a later write into it must not be read
+ * as zeroes by the next kernel), and from freeze() on shmem refuses new
+ * folios in the file's holes (-ENOSPC) instead of letting their data be lost.
  *
  * Incoming kernel. retrieve() makes a new memfd and inserts the handed-over
  * folios into its page cache, charged to the retrieving task's memory
@@ -98,16 +102,14 @@ static_assert(sizeof(struct memfd_luo_desc) == 48);
 
 /**
  * struct memfd_luo - outgoing state of one preserved memfd (private_data)
- * @desc:     the handover descriptor, in a preserved page
- * @folios:   the handover array, a preserved vmalloc area; NULL if empty
- * @nr:       entries in @folios; each folio is pinned and preserved
- * @nr_stale: entries recorded while their folio was not uptodate
+ * @desc:   the handover descriptor, in a preserved page
+ * @folios: the handover array, a preserved vmalloc area; NULL if empty
+ * @nr:     entries in @folios; each folio is pinned and preserved
  */
 struct memfd_luo {
 	struct memfd_luo_desc *desc;
 	struct memfd_luo_folio *folios;
 	unsigned long nr;
-	unsigned long nr_stale;
 };
 
 /* A folio array being built: @v holds @nr of @cap entries, up to index @end. */
@@ -115,7 +117,6 @@ struct memfd_luo_list {
 	struct memfd_luo_folio *v;
 	unsigned long nr;
 	unsigned long cap;
-	unsigned long nr_stale;
 	pgoff_t end;
 };
 
@@ -137,6 +138,31 @@ static unsigned long memfd_luo_pfn(const struct memfd_luo_folio *f)
 static unsigned int memfd_luo_flags(const struct memfd_luo_folio *f)
 {
 	return le64_to_cpu(f->pfn_flags) >> MEMFD_LUO_FLAGS_SHIFT;
+}
+
+/*
+ * A fallocated folio is not uptodate until first written, and only then
+ * are its contents defined; a folio handed over without the flag reads as
+ * zeroes in the next kernel. But a write may land in it after the reboot
+ * recorded the flags, while userspace still runs: so give it its zeroes
+ * now, as shmem would at its first use, under the folio lock that orders
+ * this against a write or fault filling it.
+ */
+static void memfd_luo_make_uptodate(struct folio *folio)
+{
+	long i, n;
+
+	if (folio_test_uptodate(folio))
+		return;
+	folio_lock(folio);
+	if (!folio_test_uptodate(folio)) {
+		n = folio_nr_pages(folio);
+		for (i = 0; i < n; i++)
+			clear_highpage(folio_page(folio, i));
+		flush_dcache_folio(folio);
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
 }
 
 /* ---- Outgoing kernel ------------------------------------------------ */
@@ -195,19 +221,14 @@ static int memfd_luo_add(struct memfd_luo_list *l, struct folio *folio)
 	err = kho_preserve_folio(folio);
 	if (err)
 		return err;
+	memfd_luo_make_uptodate(folio);
 
 	/*
 	 * Every folio goes over dirty: the dirty bits of shared writable
 	 * mappings are still in the page tables, and a clean shmem folio
-	 * may be dropped by reclaim in the next kernel. A folio that is not
-	 * uptodate (fallocated, never written) reads as zeroes there; if it
-	 * is written before the kexec, freeze() updates its entry.
+	 * may be dropped by reclaim in the next kernel.
 	 */
-	flags = MEMFD_LUO_FOLIO_DIRTY;
-	if (folio_test_uptodate(folio))
-		flags |= MEMFD_LUO_FOLIO_UPTODATE;
-	else
-		l->nr_stale++;
+	flags = MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE;
 
 	f = &l->v[l->nr++];
 	f->pfn_flags = cpu_to_le64(folio_pfn(folio) |
@@ -459,7 +480,6 @@ static int memfd_luo_pick_up(struct memfd_luo *m, struct file *file)
 	m->desc->nr_folios = cpu_to_le64(nr);
 	m->folios = v;
 	m->nr = nr;
-	m->nr_stale += l.nr_stale;
 	vfree(l.v);
 	return 0;
 
@@ -469,24 +489,6 @@ release:
 	memfd_luo_release(l.v, l.nr);
 	vfree(l.v);
 	return err;
-}
-
-/* Mark the entries whose folio became uptodate since it was recorded. */
-static void memfd_luo_refresh_stale(struct memfd_luo *m)
-{
-	unsigned long i;
-
-	for (i = 0; i < m->nr && m->nr_stale; i++) {
-		struct memfd_luo_folio *f = &m->folios[i];
-
-		if (memfd_luo_flags(f) & MEMFD_LUO_FOLIO_UPTODATE)
-			continue;
-		if (!folio_test_uptodate(pfn_folio(memfd_luo_pfn(f))))
-			continue;
-		f->pfn_flags |= cpu_to_le64(MEMFD_LUO_FOLIO_UPTODATE <<
-					    MEMFD_LUO_FLAGS_SHIFT);
-		m->nr_stale--;
-	}
 }
 
 static bool memfd_luo_can_preserve(struct liveupdate_file_op_args *args)
@@ -552,7 +554,6 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 
 	m->folios = l.v;
 	m->nr = l.nr;
-	m->nr_stale = l.nr_stale;
 	m->desc->pos = cpu_to_le64(file->f_pos);
 	m->desc->size = cpu_to_le64(size);
 	m->desc->seals = cpu_to_le32(seals);
@@ -595,10 +596,14 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 }
 
 /*
- * At reboot: record what may have changed since preserve. There is no
- * unfreeze(): what freeze() adds is a valid preserved state in its own
- * right (as if those folios had been present at preserve time), and
- * unpreserve() releases it with the rest.
+ * At reboot: record what may have changed since preserve. Userspace keeps
+ * running until the kexec, so from here on a folio filling a hole could not
+ * be handed over: shmem refuses it (-ENOSPC) until unfreeze(). Writes into
+ * the recorded folios still land in memory the next kernel gets.
+ *
+ * The folios freeze() adds are a valid preserved state in their own right
+ * (as if they had been present at preserve time): unfreeze() leaves them,
+ * and unpreserve() releases them with the rest.
  */
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
@@ -611,21 +616,28 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	if (seals & ~MEMFD_LUO_SEALS)
 		return -EOPNOTSUPP;
 
+	/* After this, the rescan below sees every folio there will be. */
+	shmem_luo_refuse_add(inode, true);
 	/* Rescan only if a write or fault filled a hole since the last scan. */
 	if (shmem_luo_test_clear_added(inode)) {
 		err = memfd_luo_pick_up(m, file);
 		if (err) {
 			/* Keep the work for the next attempt. */
 			shmem_luo_set_added(inode);
+			shmem_luo_refuse_add(inode, false);
 			return err;
 		}
 	}
-	if (m->nr_stale)
-		memfd_luo_refresh_stale(m);
 
 	m->desc->pos = cpu_to_le64(READ_ONCE(file->f_pos));
 	m->desc->seals = cpu_to_le32(seals);
 	return 0;
+}
+
+/* The reboot failed after freeze(): holes may be filled again. */
+static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
+{
+	shmem_luo_refuse_add(file_inode(args->file), false);
 }
 
 /* ---- Incoming kernel ------------------------------------------------ */
@@ -859,6 +871,7 @@ static const struct liveupdate_file_ops memfd_luo_ops = {
 	.preserve	= memfd_luo_preserve,
 	.unpreserve	= memfd_luo_unpreserve,
 	.freeze		= memfd_luo_freeze,
+	.unfreeze	= memfd_luo_unfreeze,
 	.retrieve	= memfd_luo_retrieve,
 	.finish		= memfd_luo_finish,
 	.owner		= THIS_MODULE,

@@ -6,8 +6,10 @@
  * liveupdate=on (and KHO on) enables it. The agent opens /dev/liveupdate
  * (exclusive, CAP_SYS_ADMIN), creates sessions and preserves files in
  * them. reboot(LINUX_REBOOT_CMD_KEXEC) freezes every file and writes the
- * sessions into space reserved ahead of time. In the new kernel the first
- * open reads the previous kernel's sessions; if they cannot be read, the
+ * sessions into space reserved ahead of time. In the new kernel, LUO's
+ * init reads the previous kernel's FLBs (drivers may need them at boot)
+ * and the first open its sessions. A malformed session is dropped
+ * alone (luo_session.c); if the handover as a whole cannot be read, the
  * memory of what was read is released and every open fails with EIO.
  */
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -39,7 +41,9 @@ static bool luo_enable __ro_after_init;
 static atomic_t luo_dev_busy = ATOMIC_INIT(0);
 static struct luo_ser_header *luo_header;	/* outgoing, preserved */
 static u64 luo_liveupdate_num;			/* updates so far */
-static bool luo_in_loaded;
+static u64 luo_in_sessions_pa;			/* incoming, read at first open */
+static bool luo_in_present;			/* a LUO blob was handed over */
+static bool luo_in_loaded;			/* sessions read, or -EIO at init */
 static int luo_in_err;
 
 static int __init luo_parse_enable(char *p)
@@ -177,8 +181,14 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
-/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
-static int luo_load_incoming(void)
+/*
+ * At LUO init: read the previous kernel's LUO blob and its FLBs, so that
+ * drivers can get their incoming FLB data at boot, before userspace opens
+ * /dev/liveupdate. Sessions are read at the first open, once the file
+ * handlers (late_initcall) have registered. A blob that cannot be read
+ * fails every open with -EIO.
+ */
+static int __init luo_load_header(void)
 {
 	const struct luo_ser_header *hdr;
 	struct folio *folio;
@@ -206,19 +216,34 @@ static int luo_load_incoming(void)
 		goto out;
 	}
 	luo_liveupdate_num = le64_to_cpu(hdr->liveupdate_num);
+	luo_in_sessions_pa = le64_to_cpu(hdr->sessions_pa);
+	luo_in_present = true;
 	err = luo_flb_deserialize(le64_to_cpu(hdr->flbs_pa));
-	if (!err)
-		err = luo_sessions_deserialize(le64_to_cpu(hdr->sessions_pa));
 	if (err) {
-		pr_warn("incoming sessions are malformed (%d), releasing them\n", err);
-		luo_sessions_discard_incoming();
+		pr_warn("incoming FLBs are malformed (%d), incoming sessions lost\n",
+			err);
 		err = -EIO;
-		goto out;
 	}
-	pr_info("live update #%llu: incoming sessions ready\n", luo_liveupdate_num);
 out:
 	folio_put(folio);
 	return err;
+}
+
+/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
+static int luo_load_incoming(void)
+{
+	int err;
+
+	if (!luo_in_present)
+		return 0;
+	err = luo_sessions_deserialize(luo_in_sessions_pa);
+	if (err) {
+		pr_warn("incoming sessions are malformed (%d), releasing them\n", err);
+		luo_sessions_discard_incoming();
+		return -EIO;
+	}
+	pr_info("live update #%llu: incoming sessions ready\n", luo_liveupdate_num);
+	return 0;
 }
 
 int luo_ensure_incoming(void)
@@ -277,17 +302,21 @@ static char luo_test_damage[16];
 
 /**
  * luo_test_set_damage - damage the handover written at the next reboot
- * @how: "compatible" (another format name) or "loop" (the session block
- *	 chain points back to its first block)
+ * @how: "compatible" (another format name), "loop" (the session block
+ *	 chain points back to its first block) or "session" (the second
+ *	 session, or the only one, claims one file more than it has)
  *
- * Test only: the next kernel must refuse the sessions with a log line,
- * release what it read, and fail every open of /dev/liveupdate with EIO.
+ * Test only. For "compatible" and "loop" the next kernel must refuse the
+ * sessions with a log line, release what it read, and fail every open of
+ * /dev/liveupdate with EIO. For "session" it must drop that session alone,
+ * with a log line, and release the memory of its files.
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
 int luo_test_set_damage(const char *how)
 {
-	if (strcmp(how, "compatible") && strcmp(how, "loop"))
+	if (strcmp(how, "compatible") && strcmp(how, "loop") &&
+	    strcmp(how, "session"))
 		return -EINVAL;
 	mutex_lock(&luo_lock);
 	strscpy(luo_test_damage, how, sizeof(luo_test_damage));
@@ -304,6 +333,13 @@ static void luo_test_apply_damage(u64 sessions_pa)
 		struct luo_ser_block *blk = phys_to_virt(sessions_pa);
 
 		blk->next = cpu_to_le64(sessions_pa);
+	} else if (!strcmp(luo_test_damage, "session") && sessions_pa) {
+		struct luo_ser_block *blk = phys_to_virt(sessions_pa);
+		struct luo_ser_session *ser = (void *)blk->entries;
+
+		if (le64_to_cpu(blk->count) > 1)
+			ser++;
+		le64_add_cpu(&ser->file_count, 1);
 	}
 }
 #else
@@ -411,6 +447,9 @@ static int __init luo_init(void)
 	err = kho_add_subtree(LUO_SUBTREE_NAME, luo_header, sizeof(*luo_header));
 	if (err)
 		goto fail_header;
+	/* Before the device appears: an open then sees the outcome. */
+	luo_in_err = luo_load_header();
+	luo_in_loaded = !!luo_in_err;
 	err = misc_register(&luo_miscdev);
 	if (err)
 		goto fail_subtree;

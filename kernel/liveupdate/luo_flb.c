@@ -5,9 +5,10 @@
  * An FLB is registered on one or more file handlers. Outgoing, it is
  * preserved when the first file of those handlers is preserved and
  * unpreserved with the last; its u64 is written to the FLB page at
- * reboot. Incoming, the entry found in the FLB page is retrieved on first
- * use (a dependent file's retrieve, or liveupdate_flb_get_incoming()) and
- * finished when the last of the files that depended on it finishes.
+ * reboot. Incoming, the FLB page is read at LUO's init, so drivers can have
+ * their data at boot; an entry is retrieved on first use (a dependent
+ * file's retrieve, or liveupdate_flb_get_incoming()) and finished when the
+ * last of the files that depended on it finishes.
  *
  * luo_flb_lock is innermost; FLB callbacks run under it and must not call
  * liveupdate_flb_get_*().
@@ -199,8 +200,13 @@ static int luo_flb_retrieve_locked(struct liveupdate_flb *flb,
  * @objp: out: the object its retrieve() callback made (retrieved now if
  *	  this is the first use)
  *
- * Return: 0, -ENOENT if the previous kernel handed over no such FLB (or
- * /dev/liveupdate was not opened yet), or the retrieve error.
+ * The incoming FLBs are read at LUO's init (device_initcall), so this works
+ * from then on (a late_initcall, a driver's probe), whether or not
+ * userspace has opened /dev/liveupdate yet.
+ *
+ * Return: 0, -ENOENT if the previous kernel handed over no such FLB (or it
+ * was finished already, or LUO's init has not run yet), or the retrieve
+ * error.
  */
 int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp)
 {
@@ -335,6 +341,12 @@ void luo_flb_destroy(void)
 {
 	kho_unpreserve_free(luo_flb_page);
 	luo_flb_page = NULL;
+	/* LUO is going off: what the previous kernel handed over stays put. */
+	mutex_lock(&luo_flb_lock);
+	kfree(luo_flb_in);
+	luo_flb_in = NULL;
+	luo_flb_in_count = 0;
+	mutex_unlock(&luo_flb_lock);
 }
 
 /* Reboot: write the FLB page. Caller holds luo_lock. Never allocates. */

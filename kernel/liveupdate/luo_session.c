@@ -323,6 +323,7 @@ int luo_sessions_serialize(u64 *sessions_pa)
 struct luo_load_ctx {
 	struct luo_session *s;
 	u64 expected;
+	const char *why;	/* set when the file list is malformed */
 };
 
 static int luo_load_file(const void *entry, void *arg)
@@ -332,7 +333,7 @@ static int luo_load_file(const void *entry, void *arg)
 	struct luo_file *f;
 
 	if (!ctx->expected--) {
-		pr_warn("session '%s' has more files than it says\n", ctx->s->name);
+		ctx->why = "more files than it says";
 		return -EINVAL;
 	}
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -343,14 +344,26 @@ static int luo_load_file(const void *entry, void *arg)
 	f->data = le64_to_cpu(ser->data);
 	f->token = le64_to_cpu(ser->token);
 	f->session = ctx->s;
+	/*
+	 * Which of two entries with one token is the right one is not
+	 * known, and both may name the same memory: finishing either could
+	 * free pages the other still uses. Keep the first, drop this one
+	 * and leave what it names reserved.
+	 */
 	if (luo_file_link(ctx->s, f)) {
-		pr_warn("session '%s': token %llu repeated\n", ctx->s->name, f->token);
+		pr_warn("session '%s': token %llu repeated, entry dropped, its memory stays reserved\n",
+			ctx->s->name, f->token);
 		kfree(f);
-		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * Read one incoming session. A malformed session is dropped without
+ * costing the others: the files that could be read are finished, which
+ * releases their memory, and one line says so. Only running out of memory
+ * is an error.
+ */
 static int luo_load_session(const void *entry, void *arg)
 {
 	const struct luo_ser_session *ser = entry;
@@ -361,29 +374,37 @@ static int luo_load_session(const void *entry, void *arg)
 
 	memcpy(name, ser->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
-	if (!name[0]) {
-		pr_warn("incoming session without a name\n");
-		return -EINVAL;
+	/* Its files cannot be told from those of another such entry. */
+	if (!name[0] || luo_session_find(&luo_in_ht, name)) {
+		pr_warn("incoming session '%s' %s: dropped, its memory stays reserved\n",
+			name, name[0] ? "repeated" : "without a name");
+		return 0;
 	}
 	s = luo_session_alloc(name, true);
 	if (!s)
 		return -ENOMEM;
-	err = luo_session_link(s);
-	if (err) {
-		pr_warn("incoming session '%s' repeated\n", name);
-		luo_session_free(s);
-		return -EINVAL;
-	}
-	/* On error the session stays listed, so its files get finished. */
+
 	ctx.s = s;
 	ctx.expected = le64_to_cpu(ser->file_count);
 	err = luo_blocks_read(le64_to_cpu(ser->files_pa),
 			      sizeof(struct luo_ser_file), luo_load_file, &ctx);
 	if (!err && ctx.expected) {
-		pr_warn("session '%s' has fewer files than it says\n", name);
+		ctx.why = "fewer files than it says";
 		err = -EINVAL;
 	}
-	return err;
+	if (!err) {
+		/* The name was looked up under luo_lock: only memory is short. */
+		err = luo_session_link(s);
+		if (!err)
+			return 0;
+	}
+
+	pr_warn("incoming session '%s' dropped (%s), finishing the %lu files read\n",
+		name, ctx.why ?: err == -ENOMEM ? "out of memory" :
+		"malformed file list", s->nr_files);
+	luo_file_finish_all(s, true);
+	luo_session_free(s);
+	return err == -ENOMEM ? err : 0;
 }
 
 /* New kernel: read the incoming sessions. Caller holds luo_lock. */

@@ -13,11 +13,16 @@
  * /sys/kernel/debug/liveupdate/test_stats: "finish=<n> freed=<n>", how
  * many times the handler's finish ran, and how many of those released a
  * never-retrieved file's preserved page (so tests can see leaks).
- * /sys/kernel/debug/liveupdate/test_damage: "compatible" or "loop" damages
- * the handover the next reboot writes (see luo_test_set_damage()).
+ * /sys/kernel/debug/liveupdate/test_damage: "compatible", "loop" or
+ * "session" damages the handover the next reboot writes (see
+ * luo_test_set_damage()).
  * "liveupdate_test.unknown" on the command line leaves the handler
  * unregistered, so its files have an unknown format in that kernel;
- * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel.
+ * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel;
+ * "liveupdate_test.flb_at_boot" has the late_initcall that registers the
+ * handler get the incoming FLB, as a driver needing it at boot would, and
+ * /sys/kernel/debug/liveupdate/test_flb_boot says how that went:
+ * "get=<0 or -errno> magic=<0|1>".
  */
 #define pr_fmt(fmt) "liveupdate test: " fmt
 
@@ -64,6 +69,14 @@ MODULE_PARM_DESC(unknown, "leave the test handler unregistered");
 static bool luo_test_flb_fail;
 module_param_named(flb_fail, luo_test_flb_fail, bool, 0444);
 MODULE_PARM_DESC(flb_fail, "the incoming FLB fails to retrieve");
+
+static bool luo_test_flb_at_boot;
+module_param_named(flb_at_boot, luo_test_flb_at_boot, bool, 0444);
+MODULE_PARM_DESC(flb_at_boot, "get the incoming FLB at boot (late_initcall)");
+
+/* What liveupdate_flb_get_incoming() gave at boot, if asked. */
+static int luo_test_flb_boot_err = -ENODATA;
+static bool luo_test_flb_boot_magic;
 
 /* Counted under luo_lock (finish runs under it), read without. */
 static unsigned int luo_test_finish_calls, luo_test_freed;
@@ -308,6 +321,25 @@ static int luo_test_flb_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(luo_test_flb);
 
+static int luo_test_flb_boot_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "get=%d magic=%d\n", luo_test_flb_boot_err,
+		   luo_test_flb_boot_magic);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_test_flb_boot);
+
+/* As a driver that needs its incoming FLB at boot would. */
+static void __init luo_test_flb_get_at_boot(void)
+{
+	void *obj;
+
+	luo_test_flb_boot_err = liveupdate_flb_get_incoming(&luo_test_flb, &obj);
+	if (!luo_test_flb_boot_err)
+		luo_test_flb_boot_magic = *(u64 *)folio_address(obj) ==
+					  LUO_TEST_FLB_MAGIC;
+}
+
 static int luo_test_stats_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "finish=%u freed=%u\n", READ_ONCE(luo_test_finish_calls),
@@ -358,6 +390,10 @@ static int __init luo_test_init(void)
 				   &luo_test_fops);
 	debugfs_create_file("test_flb", 0400, luo_debugfs_dir(), NULL,
 			    &luo_test_flb_fops);
+	debugfs_create_file("test_flb_boot", 0400, luo_debugfs_dir(), NULL,
+			    &luo_test_flb_boot_fops);
+	if (luo_test_flb_at_boot)
+		luo_test_flb_get_at_boot();
 	debugfs_create_file("test_stats", 0400, luo_debugfs_dir(), NULL,
 			    &luo_test_stats_fops);
 	debugfs_create_file("test_damage", 0200, luo_debugfs_dir(), NULL,
