@@ -47,8 +47,8 @@ fetch_deb() {
 	# Refresh only that source: the machine's other lists stay as they are.
 	$SUDO apt-get update -qq -o Dir::Etc::SourceList="$LIST" \
 		-o Dir::Etc::SourceParts=/dev/null -o APT::Get::List-Cleanup=0 >&2
-	(cd "$dir" && apt-get download -qq "$PKG" >&2 2>/dev/null ||
-		apt-get download "$PKG" >&2)
+	# As root, apt warns that it downloads unsandboxed: expected here.
+	(cd "$dir" && apt-get download -qq "$PKG" 2>&1 | grep -v unsandboxed >&2) || true
 	deb=$(ls "$dir"/${PKG}_*.deb 2>/dev/null | tail -n 1 || true)
 	if [ -z "$deb" ]; then
 		echo "upstream: could not download $PKG from trixie-backports" >&2
