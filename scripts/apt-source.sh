@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # apt-source.sh - sourced by deps.sh and upstream.sh.
 #

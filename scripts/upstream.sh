@@ -60,7 +60,7 @@ fetch_deb() {
 mkdir -p "$dir"
 deb=$(fetch_deb)
 version=$(dpkg-deb -f "$deb" Version)
-want="$version $(cat "$FRAGMENT" | sha256sum | cut -c1-16)"
+want="$version $(sha256sum <"$FRAGMENT" | cut -c1-16)"
 if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 	echo "  UPSTREAM $out ($PKG $version, built in $(cat "$dir/build-time"))"
 	exit 0
