@@ -3,6 +3,7 @@
 # luo-bpf: live update (KHO + LUO + BPF handlers) for Linux 6.12.
 #
 #   make test        build everything, boot it in QEMU, run every test
+#   make interop     only the interoperability tests against upstream 7.3
 #   make run         the live-update demo (memfd across a kexec)
 #   make bench       benchmarks, printed as figures from runs
 #
@@ -23,6 +24,10 @@ BZIMAGE    := $(KOBJ)/arch/x86/boot/bzImage
 HDRS       := $(KOBJ)/usr/include
 INITRAMFS  := $(BUILD)/initramfs.cpio
 LOGDIR     := $(BUILD)/logs
+# The other kernel of the interoperability tests: Debian's linux-source-7.3
+# (trixie-backports), built by scripts/upstream.sh.
+UPSTREAM_BZ := $(BUILD)/upstream-7.3/bzImage
+INTEROP_TESTS := $(patsubst selftests/test_%.c,%,$(wildcard selftests/test_interop_*.c))
 export CCACHE_DIR ?= $(HOME)/.cache/luo-bpf-ccache
 # Paths under the checkout are hashed relative to the build directory, so a
 # second checkout (or CI's clone at another path) hits the same cache.
@@ -34,7 +39,7 @@ KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" HOSTCC="ccac
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel tools initramfs test run bench clean distclean checkpatch
+.PHONY: all deps kernel tools initramfs upstream interop test run bench clean distclean checkpatch
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -79,9 +84,25 @@ tools: kernel
 initramfs: tools
 	@scripts/mkinitramfs.sh $(BUILD) $(BZIMAGE) $(INITRAMFS)
 
-test: initramfs
+upstream: deps
+	@scripts/upstream.sh $(BUILD)
+
+# "make test" and "make interop" boot an initramfs that also carries the
+# upstream kernel (/boot/alt-bzImage), and the runner boots it first for
+# the tests that start on it. "make test INTEROP=0" leaves upstream out:
+# the interop tests are then skipped.
+INTEROP ?= 1
+ifeq ($(INTEROP),1)
+ALT_DEP := upstream
+ALT_ENV := LUO_ALT_KERNEL=$(UPSTREAM_BZ)
+ALT_ARG := --alt-kernel $(UPSTREAM_BZ)
+endif
+
+test interop: tools $(ALT_DEP)
+	@$(ALT_ENV) scripts/mkinitramfs.sh $(BUILD) $(BZIMAGE) $(INITRAMFS)
 	@mkdir -p $(LOGDIR)
-	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) $(TESTS)
+	@scripts/run-tests.sh --kernel $(BZIMAGE) $(ALT_ARG) --initrd $(INITRAMFS) \
+		--logs $(LOGDIR) $(or $(TESTS),$(if $(filter interop,$@),$(INTEROP_TESTS)))
 
 run: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --verbose demo_vm

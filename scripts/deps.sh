@@ -20,6 +20,8 @@ PREF=/etc/apt/preferences.d/luo-bpf-backports
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
+. "$(dirname "$0")/apt-source.sh"
+
 missing() {
 	local p
 	for p in $PKGS; do
@@ -28,55 +30,8 @@ missing() {
 	done
 }
 
-# Print "URI KEYRING" of the source that carries the bookworm main suite.
-main_source() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-			/^[ \t]*$/ { if (uri && ok) { print uri, key; exit }
-				     uri = key = ""; ok = 0; next }
-			/^URIs:/ { uri = $2 }
-			/^Signed-By:/ { key = $2 }
-			/^Suites:/ { for (i = 2; i <= NF; i++)
-					if ($i == "bookworm") ok = 1 }
-			END { if (uri && ok) print uri, key }' "$f" | head -n 1
-	done
-	# One-line format: deb [signed-by=K] URI bookworm main
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" {
-			key = ""; i = 2
-			if ($2 ~ /^\[/) {
-				for (; i <= NF; i++) {
-					if ($i ~ /signed-by=/) {
-						key = $i; sub(/.*signed-by=/, "", key)
-						sub(/\]$/, "", key)
-					}
-					if ($i ~ /\]$/) break
-				}
-				i++
-			}
-			if ($(i + 1) == "bookworm") { print $i, key; exit }
-		}'
-}
-
 add_backports() {
-	local uri key
-	[ -f "$LIST" ] && return 0
-	read -r uri key < <(main_source | head -n 1) || true
-	if [ -z "${uri:-}" ]; then
-		echo "deps: no bookworm apt source found to derive backports from" >&2
-		exit 1
-	fi
-	[ -n "${key:-}" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
-	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' \
-		"$uri" "$key" | $SUDO tee "$LIST" >/dev/null
-	{
-		printf 'Package: *\nPin: release n=bookworm-backports\nPin-Priority: 100\n\n'
-		printf 'Package: %s\nPin: release n=bookworm-backports\nPin-Priority: 990\n' \
-			"$PINNED"
-	} | $SUDO tee "$PREF" >/dev/null
-	echo "deps: added bookworm-backports from $uri (pinned: $PINNED)"
+	add_suite bookworm-backports "$LIST" "$PREF" 100 $PINNED
 }
 
 need=$(missing)

@@ -11,7 +11,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mkdir -p /run && mount -t tmpfs tmpfs /run
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+mkdir -p /sys/fs/cgroup 2>/dev/null && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 
 if grep -q 'luo.test=' /proc/cmdline; then

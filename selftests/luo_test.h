@@ -38,6 +38,9 @@ struct luo_test {
 	int stages;		/* number of boots the test spans (0 = 1) */
 	const char *mem;	/* QEMU memory size, NULL for the default */
 	const char *cmdline;	/* extra kernel arguments of the first boot */
+	const char *kernel;	/* "alt": the host runner boots stage 1 on the
+				 * alternative kernel (run-tests.sh --alt-kernel),
+				 * not on ours; NULL: ours */
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
@@ -110,6 +113,9 @@ void luo_put(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *luo_get(const char *key);
 unsigned long long luo_get_u64(const char *key);
+
+/* Value of "@key=" on this boot's command line, or NULL. */
+const char *luo_arg(const char *key);
 
 /*
  * luo_kexec - load @kernel (NULL: /boot/bzImage) with the running initramfs

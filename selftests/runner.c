@@ -2,7 +2,9 @@
 /*
  * runner.c - entry point of luo-selftests, in the guest and on the host.
  *
- *   luo-selftests --list          one line per test, for the host runner
+ *   luo-selftests --list          one line per test, for the host runner:
+ *                                 name stages mem kind kernel cmdline desc
+ *                                 (tab-separated, "-" for a default)
  *   luo-selftests                 run the test named by luo.test= on the
  *                                 kernel command line, at stage luo.stage=
  */
@@ -99,6 +101,13 @@ const char *luo_get(const char *key)
 	snprintf(full, sizeof(full), "luo.k.%s", key);
 	next = (next + 1) % 8;
 	return cmdline_get(full, bufs[next], sizeof(bufs[next]));
+}
+
+const char *luo_arg(const char *key)
+{
+	static char buf[256];
+
+	return cmdline_get(key, buf, sizeof(buf));
 }
 
 unsigned long long luo_get_u64(const char *key)
@@ -535,10 +544,11 @@ static int list_tests(void)
 	int i;
 
 	for (i = 0; i < nr_tests; i++)
-		printf("%s\t%d\t%s\t%s\t%s\t%s\n", tests[i]->name,
+		printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\n", tests[i]->name,
 		       stages_of(tests[i]), tests[i]->mem ?: "-",
 		       tests[i]->demo ? "demo" : tests[i]->bench ? "bench" : "test",
-		       tests[i]->cmdline ?: "-", tests[i]->desc ?: "");
+		       tests[i]->kernel ?: "-", tests[i]->cmdline ?: "-",
+		       tests[i]->desc ?: "");
 	return 0;
 }
 

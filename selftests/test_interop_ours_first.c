@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_interop_ours_first.c - memfds of 4 KiB pages, THP and a sparse file,
+ * in three sessions, cross from our kernel to the alternative (upstream)
+ * kernel and back: ours -> /boot/alt-bzImage -> ours, checked byte for
+ * byte at each hop (interop.h).
+ */
+#include "interop.h"
+
+LUO_TEST(interop_ours_first, .stages = INTEROP_STAGES,
+	 .cmdline = "kho=on liveupdate=on",
+	 .desc = "three-stage: memfds ours -> upstream -> ours, bytes checked per hop")
+{
+	return interop_run(ctx, false);
+}
