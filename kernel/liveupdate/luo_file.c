@@ -7,9 +7,10 @@
  * can_preserve() accepts a file owns it. A native handler bound to a file
  * (outgoing, or incoming and not finished) holds a module reference and
  * cannot be unregistered; a BPF handler is retired instead (it leaves the
- * registry, and its release() runs when its last bound file is done). Incoming files bind to a handler by compatible
- * string at first use, so a handler registered late (a module, a BPF
- * struct_ops handler) can still retrieve or finish them.
+ * registry, and its release() runs when its last bound file is done).
+ * Incoming files bind to a handler by compatible string at first use, so a
+ * handler registered late (a module, a BPF struct_ops handler) can still
+ * retrieve or finish them.
  *
  * Every preserved object is also indexed by identity in luo_preserved, so
  * that one object cannot be preserved twice, in any session (EBUSY).
