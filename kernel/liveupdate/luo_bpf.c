@@ -302,11 +302,16 @@ static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
 	bf->backend_data = args->serialized_data;
 
 	if (strcmp(in->backend, h->backend->compatible)) {
-		pr_warn("session '%s' token %llu: backend '%s', handler '%s' uses '%s'\n",
+		/*
+		 * reg() refuses such a handler; should one get here, our
+		 * backend must not parse another format's data: the memory
+		 * stays reserved rather than be freed by guesswork.
+		 */
+		pr_warn("session '%s' token %llu: backend '%s', handler '%s' uses '%s': its memory stays reserved\n",
 			args->session, args->token, in->backend,
 			h->fh.compatible, h->backend->compatible);
 		err = -EPROTO;
-		goto err_free;
+		goto err_free_only;
 	}
 	if (in->schema > h->schema) {
 		pr_warn("session '%s' token %llu: state schema %u is newer than '%s' schema %u\n",
