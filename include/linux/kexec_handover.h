@@ -85,6 +85,7 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
 void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 		  phys_addr_t scratch_phys, u64 scratch_len);
 void kho_memory_init(void);
+int kho_pageblock_migratetype(unsigned long pfn, int migratetype);
 int kho_fill_kimage(struct kimage *image);
 int kho_walk_scratch(struct kexec_buf *kbuf,
 		     int (*func)(struct resource *, void *));
@@ -155,6 +156,11 @@ static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys,
 static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 				phys_addr_t scratch_phys, u64 scratch_len) { }
 static inline void kho_memory_init(void) { }
+static inline int kho_pageblock_migratetype(unsigned long pfn, int migratetype)
+{
+	return migratetype;
+}
+
 static inline int kho_fill_kimage(struct kimage *image) { return 0; }
 
 static inline int kho_walk_scratch(struct kexec_buf *kbuf,

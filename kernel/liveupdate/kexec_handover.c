@@ -821,8 +821,10 @@ struct kho_reserve_ctx {
 
 static int __init kho_check_chunk(phys_addr_t phys, unsigned int order, void *arg)
 {
+	unsigned long pfn = PHYS_PFN(phys), i, nr = 1UL << order;
 	struct kho_reserve_ctx *ctx = arg;
 	phys_addr_t size = PAGE_SIZE << order;
+	int nid;
 
 	if (!memblock_is_region_memory(phys, size) ||
 	    kho_addr_in_scratch(phys, size)) {
@@ -830,18 +832,40 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order, void *ar
 			&phys, order);
 		return -EINVAL;
 	}
-	ctx->pages += 1UL << order;
+	nid = early_pfn_to_nid(pfn);
+	if (early_pfn_to_nid(pfn + nr - 1) != nid) {
+		pr_warn("preserved chunk %pa order %u spans nodes\n", &phys, order);
+		return -EINVAL;
+	}
+	ctx->pages += nr;
 	if (ctx->pages > PHYS_PFN(memblock_phys_mem_size())) {
 		pr_warn("more memory preserved than there is\n");
 		return -E2BIG;
 	}
+	/*
+	 * Deferred struct page init has not reached most of memory yet: the
+	 * struct pages the second walk marks must be initialized first, and
+	 * only once, so that a chunk listed twice is still seen as such.
+	 */
+	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
+		for (i = 0; i < nr; i++)
+			init_deferred_page(pfn + i, nid);
 	return 0;
 }
 
+/*
+ * The struct pages of preserved memory are initialized already and carry
+ * the chunk marks: memblock must not initialize them again when it hands
+ * memory to the buddy allocator, which would wipe the marks.
+ */
 static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
 {
-	if (ctx->run_end > ctx->run_start)
-		memblock_reserve(ctx->run_start, ctx->run_end - ctx->run_start);
+	phys_addr_t size = ctx->run_end - ctx->run_start;
+
+	if (ctx->run_end > ctx->run_start) {
+		memblock_reserve(ctx->run_start, size);
+		memblock_reserved_mark_noinit(ctx->run_start, size);
+	}
 	ctx->run_start = 0;
 	ctx->run_end = 0;
 }
@@ -855,6 +879,7 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 {
 	struct page *page = pfn_to_page(PHYS_PFN(phys));
 	struct kho_reserve_ctx *ctx = arg;
+	unsigned long i;
 
 	/* A chunk listed twice must not be handed out twice. */
 	if (kho_marked_order(page) >= 0) {
@@ -866,6 +891,8 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 		ctx->run_start = phys;
 	}
 	ctx->run_end = phys + (PAGE_SIZE << order);
+	for (i = 0; i < (1UL << order); i++)
+		SetPageReserved(nth_page(page, i));
 	page->private = KHO_PAGE_INFO(order);
 	return 0;
 }
@@ -909,24 +936,33 @@ static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
 	return round_up(size, KHO_SCRATCH_ALIGN);
 }
 
-/* Cold boot: carve out the scratch areas the next kernel will boot in. */
+/*
+ * Cold boot: carve out the scratch areas the next kernel will boot in,
+ * sized from what memblock allocated for this kernel so far (memory map,
+ * page tables, per-CPU areas: what the next kernel will need again), not
+ * from firmware reservations. One area per node with memory: a memoryless
+ * node has nothing to boot from and gets none.
+ */
 static int __init kho_reserve_scratch(void)
 {
-	phys_addr_t reserved = memblock_reserved_size(), low = 0, addr, size;
-	phys_addr_t node_reserved[MAX_NUMNODES] = { };
+	phys_addr_t node_alloc[MAX_NUMNODES] = { };
+	phys_addr_t total = 0, low = 0, addr, size;
 	struct memblock_region *r;
 	unsigned int i = 0;
 	int nid;
 
 	for_each_reserved_mem_region(r) {
+		if (!(r->flags & MEMBLOCK_RSRV_KERN))
+			continue;
+		total += r->size;
 		nid = early_pfn_to_nid(PHYS_PFN(r->base));
 		if (nid >= 0 && nid < MAX_NUMNODES)
-			node_reserved[nid] += r->size;
+			node_alloc[nid] += r->size;
 		if (r->base < ARCH_LOW_ADDRESS_LIMIT)
 			low += min_t(phys_addr_t, r->size, ARCH_LOW_ADDRESS_LIMIT - r->base);
 	}
 
-	kho_scratch_cnt = 2 + num_online_nodes();
+	kho_scratch_cnt = 2 + num_node_state(N_MEMORY);
 	kho_scratch = memblock_alloc(kho_scratch_cnt * sizeof(*kho_scratch),
 				     PAGE_SIZE);
 	if (!kho_scratch)
@@ -940,15 +976,15 @@ static int __init kho_reserve_scratch(void)
 	kho_scratch[i].addr = addr;
 	kho_scratch[i++].size = size;
 
-	size = kho_scaled(reserved, scratch_size_global);
+	size = kho_scaled(total, scratch_size_global);
 	addr = memblock_phys_alloc(size, KHO_SCRATCH_ALIGN);
 	if (!addr)
 		goto fail;
 	kho_scratch[i].addr = addr;
 	kho_scratch[i++].size = size;
 
-	for_each_online_node(nid) {
-		size = kho_scaled(node_reserved[nid], scratch_size_pernode);
+	for_each_node_state(nid, N_MEMORY) {
+		size = kho_scaled(node_alloc[nid], scratch_size_pernode);
 		addr = memblock_alloc_range_nid(size, KHO_SCRATCH_ALIGN, 0,
 						MEMBLOCK_ALLOC_ACCESSIBLE, nid, true);
 		if (!addr)
@@ -983,12 +1019,34 @@ static void __init kho_scratch_to_cma(bool free)
 		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
 		unsigned long end = pfn + PHYS_PFN(kho_scratch[i].size);
 
+		/*
+		 * A block deferred struct page init has not reached gets its
+		 * head initialized here; kho_pageblock_migratetype() keeps it
+		 * CMA when deferred init frees it.
+		 */
 		for (pfn = ALIGN(pfn, pageblock_nr_pages); pfn < end;
-		     pfn += pageblock_nr_pages)
+		     pfn += pageblock_nr_pages) {
+			init_deferred_page(pfn, early_pfn_to_nid(pfn));
 			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+		}
 		if (free)
 			memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
 	}
+}
+
+/**
+ * kho_pageblock_migratetype - migratetype of a pageblock that deferred init frees
+ * @pfn: first page frame of the pageblock
+ * @migratetype: the type it would get otherwise
+ *
+ * Scratch stays CMA however late its struct pages are initialized.
+ *
+ * Return: %MIGRATE_CMA for a pageblock in a scratch area, else @migratetype.
+ */
+int __init kho_pageblock_migratetype(unsigned long pfn, int migratetype)
+{
+	return kho_addr_in_scratch(PFN_PHYS(pfn), PAGE_SIZE) ? MIGRATE_CMA :
+							       migratetype;
 }
 
 /**
