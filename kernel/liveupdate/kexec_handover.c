@@ -942,25 +942,31 @@ static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
  * page tables, per-CPU areas: what the next kernel will need again), not
  * from firmware reservations. One area per node with memory: a memoryless
  * node has nothing to boot from and gets none.
+ *
+ * kho_allocated(): what memblock allocated below @limit, on @nid or
+ * anywhere (NUMA_NO_NODE).
  */
-static int __init kho_reserve_scratch(void)
+static phys_addr_t __init kho_allocated(int nid, phys_addr_t limit)
 {
-	phys_addr_t node_alloc[MAX_NUMNODES] = { };
-	phys_addr_t total = 0, low = 0, addr, size;
 	struct memblock_region *r;
-	unsigned int i = 0;
-	int nid;
+	phys_addr_t sum = 0;
 
 	for_each_reserved_mem_region(r) {
-		if (!(r->flags & MEMBLOCK_RSRV_KERN))
+		if (!(r->flags & MEMBLOCK_RSRV_KERN) || r->base >= limit)
 			continue;
-		total += r->size;
-		nid = early_pfn_to_nid(PHYS_PFN(r->base));
-		if (nid >= 0 && nid < MAX_NUMNODES)
-			node_alloc[nid] += r->size;
-		if (r->base < ARCH_LOW_ADDRESS_LIMIT)
-			low += min_t(phys_addr_t, r->size, ARCH_LOW_ADDRESS_LIMIT - r->base);
+		if (nid != NUMA_NO_NODE &&
+		    early_pfn_to_nid(PHYS_PFN(r->base)) != nid)
+			continue;
+		sum += min(r->size, limit - r->base);
 	}
+	return sum;
+}
+
+static int __init kho_reserve_scratch(void)
+{
+	phys_addr_t addr, size;
+	unsigned int i = 0;
+	int nid;
 
 	kho_scratch_cnt = 2 + num_node_state(N_MEMORY);
 	kho_scratch = memblock_alloc(kho_scratch_cnt * sizeof(*kho_scratch),
@@ -968,35 +974,43 @@ static int __init kho_reserve_scratch(void)
 	if (!kho_scratch)
 		goto fail;
 
-	size = kho_scaled(low, scratch_size_lowmem);
-	addr = memblock_phys_alloc_range(size, KHO_SCRATCH_ALIGN, 0,
-					 ARCH_LOW_ADDRESS_LIMIT);
-	if (!addr)
-		goto fail;
-	kho_scratch[i].addr = addr;
-	kho_scratch[i++].size = size;
+	/* All sizes first: the areas are memblock allocations themselves. */
+	kho_scratch[0].size = kho_scaled(kho_allocated(NUMA_NO_NODE,
+						       ARCH_LOW_ADDRESS_LIMIT),
+					 scratch_size_lowmem);
+	kho_scratch[1].size = kho_scaled(kho_allocated(NUMA_NO_NODE,
+						       PHYS_ADDR_MAX),
+					 scratch_size_global);
+	i = 2;
+	for_each_node_state(nid, N_MEMORY)
+		kho_scratch[i++].size = kho_scaled(kho_allocated(nid, PHYS_ADDR_MAX),
+						   scratch_size_pernode);
 
-	size = kho_scaled(total, scratch_size_global);
-	addr = memblock_phys_alloc(size, KHO_SCRATCH_ALIGN);
+	i = 0;
+	addr = memblock_phys_alloc_range(kho_scratch[0].size, KHO_SCRATCH_ALIGN,
+					 0, ARCH_LOW_ADDRESS_LIMIT);
 	if (!addr)
 		goto fail;
-	kho_scratch[i].addr = addr;
-	kho_scratch[i++].size = size;
+	kho_scratch[i++].addr = addr;
+
+	addr = memblock_phys_alloc(kho_scratch[1].size, KHO_SCRATCH_ALIGN);
+	if (!addr)
+		goto fail;
+	kho_scratch[i++].addr = addr;
 
 	for_each_node_state(nid, N_MEMORY) {
-		size = kho_scaled(node_alloc[nid], scratch_size_pernode);
+		size = kho_scratch[i].size;
 		addr = memblock_alloc_range_nid(size, KHO_SCRATCH_ALIGN, 0,
 						MEMBLOCK_ALLOC_ACCESSIBLE, nid, true);
 		if (!addr)
 			goto fail;
-		kho_scratch[i].addr = addr;
-		kho_scratch[i++].size = size;
+		kho_scratch[i++].addr = addr;
 	}
 	return 0;
 
 fail:
 	pr_err("cannot reserve scratch areas, KHO disabled\n");
-	while (i--)
+	while (kho_scratch && i--)
 		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
 	if (kho_scratch)
 		memblock_free(kho_scratch, kho_scratch_cnt * sizeof(*kho_scratch));
