@@ -5,7 +5,8 @@
 #   make test        build everything, boot it in QEMU, run every test
 #   make interop     only the interoperability tests against upstream 7.3
 #   make run         the live-update demo (memfd across a kexec)
-#   make bench       benchmarks, printed as figures from runs
+#   make bench       benchmarks on the distribution-like kernel, printed as
+#                    figures from runs
 #
 # Files of ours that are new in the kernel live at the same path as in the
 # Linux tree (kernel/, include/, mm/, virt/, arch/, Documentation/) and are
@@ -17,7 +18,17 @@ KVER       := 6.12
 KSRC       := $(BUILD)/linux-source-$(KVER)
 KOBJ       := $(BUILD)/obj
 KTARBALL   := /usr/src/linux-source-$(KVER).tar.xz
+# Two kernels of ours: the debug test kernel (base + qemu fragments, in
+# obj/) and a distribution-like kernel (base + distro fragments, Debian's
+# memory and boot options, no debug options, in obj-distro/), on which
+# "make test" also runs $(DISTRO_TESTS) and which "make bench" measures.
+BASE_FRAG  := kernel/configs/luo_bpf_base.config
 FRAGMENT   := kernel/configs/luo_bpf_qemu.config
+DISTRO_FRAG := kernel/configs/luo_bpf_distro.config
+DOBJ       := $(BUILD)/obj-distro
+DISTRO_BZ  := $(DOBJ)/arch/x86/boot/bzImage
+DISTRO_INITRAMFS := $(BUILD)/initramfs-distro.cpio
+DISTRO_TESTS ?= kexec_basic numa_kexec memfd_kexec_sparse luo_kexec_files_500 bpf_vmram_kexec
 OVERLAY    := arch include kernel lib mm virt Documentation
 JOBS       ?= $(shell nproc)
 BZIMAGE    := $(KOBJ)/arch/x86/boot/bzImage
@@ -34,12 +45,24 @@ export CCACHE_DIR ?= $(HOME)/.cache/luo-bpf-ccache
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j$(JOBS)
+KMAKE_IN = $(MAKE) -s -C $(KSRC) O=$(1) ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j$(JOBS)
+KMAKE = $(call KMAKE_IN,$(KOBJ))
+
+# $(call kconfig,OBJDIR,FRAGMENTS): tinyconfig, our fragments merged on top,
+# then every option of every fragment checked.
+define kconfig
+	@mkdir -p $(1)
+	@echo "  CONFIG  tinyconfig + $(2)"
+	@$(call KMAKE_IN,$(1)) tinyconfig >/dev/null
+	@cd $(1) && $(KSRC)/scripts/kconfig/merge_config.sh -m -O $(1) .config $(addprefix $(CURDIR)/,$(2)) >/dev/null
+	@$(call KMAKE_IN,$(1)) olddefconfig >/dev/null
+	@for f in $(2); do scripts/check-config.sh $$f $(1)/.config || { mv $(1)/.config $(1)/.config.rejected; exit 1; }; done
+endef
 
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel tools initramfs upstream interop test run bench clean distclean checkpatch
+.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench clean distclean checkpatch
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -61,18 +84,20 @@ $(BUILD)/.overlay: $(BUILD)/.unpacked $(OUR_KFILES) $(PATCHES)
 	@scripts/apply-patches.sh $(KSRC) patches $(BUILD)
 	@touch $@
 
-$(KOBJ)/.config: $(BUILD)/.overlay $(FRAGMENT) scripts/check-config.sh
-	@mkdir -p $(KOBJ)
-	@echo "  CONFIG  tinyconfig + $(FRAGMENT)"
-	@$(KMAKE) tinyconfig >/dev/null
-	@cd $(KOBJ) && $(KSRC)/scripts/kconfig/merge_config.sh -m -O $(KOBJ) .config $(CURDIR)/$(FRAGMENT) >/dev/null
-	@$(KMAKE) olddefconfig >/dev/null
-	@scripts/check-config.sh $(FRAGMENT) $@ || { mv $@ $@.rejected; exit 1; }
+$(KOBJ)/.config: $(BUILD)/.overlay $(BASE_FRAG) $(FRAGMENT) scripts/check-config.sh
+	$(call kconfig,$(KOBJ),$(BASE_FRAG) $(FRAGMENT))
+
+$(DOBJ)/.config: $(BUILD)/.overlay $(BASE_FRAG) $(DISTRO_FRAG) scripts/check-config.sh
+	$(call kconfig,$(DOBJ),$(BASE_FRAG) $(DISTRO_FRAG))
 
 kernel: $(KOBJ)/.config
 	@echo "  KERNEL  bzImage (ccache in $(CCACHE_DIR))"
 	@$(KMAKE) bzImage
 	@$(KMAKE) headers >/dev/null
+
+distro-kernel: $(DOBJ)/.config
+	@echo "  KERNEL  distro bzImage"
+	@$(call KMAKE_IN,$(DOBJ)) bzImage
 
 # Userspace: test programs and tools, statically linked, built against the
 # kernel's own uAPI headers (the host's /usr/include is 6.1).
@@ -98,24 +123,46 @@ ALT_ENV := LUO_ALT_KERNEL=$(UPSTREAM_BZ)
 ALT_ARG := --alt-kernel $(UPSTREAM_BZ)
 endif
 
+# "make test" also runs $(DISTRO_TESTS) on the distribution-like kernel,
+# from an initramfs whose /boot/bzImage is that kernel (the tests kexec
+# into it). "make test DISTRO=0" leaves it out.
+DISTRO ?= 1
+ifeq ($(DISTRO),1)
+test: DISTRO_DEP := distro-initramfs
+test: DISTRO_ARG := --variant "distro:$(DISTRO_BZ):$(DISTRO_INITRAMFS):$(DISTRO_TESTS)"
+endif
+
+distro-initramfs: tools distro-kernel
+	@scripts/mkinitramfs.sh $(BUILD) $(DISTRO_BZ) $(DISTRO_INITRAMFS)
+
 test interop: tools $(ALT_DEP)
+	@$(if $(DISTRO_DEP),$(MAKE) -s $(DISTRO_DEP))
 	@$(ALT_ENV) scripts/mkinitramfs.sh $(BUILD) $(BZIMAGE) $(INITRAMFS)
 	@mkdir -p $(LOGDIR)
 	@scripts/run-tests.sh --kernel $(BZIMAGE) $(ALT_ARG) --initrd $(INITRAMFS) \
-		--logs $(LOGDIR) $(or $(TESTS),$(if $(filter interop,$@),$(INTEROP_TESTS)))
+		$(DISTRO_ARG) --logs $(LOGDIR) \
+		$(or $(TESTS),$(if $(filter interop,$@),$(INTEROP_TESTS)))
 
 run: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --verbose demo_vm
 
+# Benchmarks measure the distribution-like kernel (no debug options);
+# "make bench BENCH_KERNEL=test" measures the debug test kernel.
+BENCH_KERNEL ?= distro
+ifeq ($(BENCH_KERNEL),distro)
+bench: distro-initramfs
+	@scripts/run-tests.sh --kernel $(DISTRO_BZ) --initrd $(DISTRO_INITRAMFS) --logs $(LOGDIR) --bench $(TESTS)
+else
 bench: initramfs
-	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --bench
+	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --bench $(TESTS)
+endif
 
 checkpatch: $(BUILD)/.unpacked
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f \
 		$$(find $(wildcard $(OVERLAY)) -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD)/selftests $(INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
+	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
 
 distclean:
 	rm -rf $(BUILD)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-tests.sh --kernel BZIMAGE [--alt-kernel BZIMAGE] --initrd CPIO --logs DIR
-#              [--bench] [--verbose] [TEST...]
+#              [--variant LABEL:BZIMAGE:CPIO:TEST...] [--bench] [--verbose]
+#              [TEST...]
 #
 # Boot each test in QEMU (TCG), follow it across its kexec stages, and
 # report KTAP lines and a final "N passed, N failed" line. A test passes
@@ -16,17 +17,22 @@
 # luo.interop=1, so that an interop test fails rather than skips when the
 # image is missing from the initramfs. Without --alt-kernel, tests marked
 # "alt" are skipped.
+#
+# --variant runs the listed tests (blank-separated), those of them that are
+# selected, a second time on another kernel of ours booted with its own
+# initramfs (whose /boot/bzImage is that kernel), reported as TEST@LABEL.
 set -uo pipefail
 
 kernel= alt_kernel= initrd= logs= bench=0 verbose=0
 mem_default=${LUO_MEM:-2G}
 stage_timeout=${LUO_STAGE_TIMEOUT:-120}
-names=()
+names=() variants=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift ;;
 	--alt-kernel) alt_kernel=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
+	--variant) variants+=("$2"); shift ;;
 	--logs) logs=$2; shift ;;
 	--bench) bench=1 ;;
 	--verbose) verbose=1 ;;
@@ -37,7 +43,7 @@ done
 selftests=$(dirname "$initrd")/selftests/luo-selftests
 mkdir -p "$logs"
 
-# name stages mem kind kernel cmdline desc
+# name stages mem kind kernel cmdline qemu desc
 mapfile -t all < <("$selftests" --list)
 
 want() {
@@ -57,16 +63,34 @@ for n in "${names[@]}"; do
 	fi
 done
 
-selected=()
+# Per selected run: the test's --list line, and its kernel, initrd, label.
+selected=() sel_kernel=() sel_initrd=() sel_label=()
+select_run() {
+	selected+=("$1")
+	sel_kernel+=("$2")
+	sel_initrd+=("$3")
+	sel_label+=("$4")
+}
 for line in "${all[@]}"; do
-	IFS=$'\t' read -r name stages mem kind boot extra desc <<<"$line"
+	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
 	if [ ${#names[@]} -gt 0 ]; then
-		want "$name" && selected+=("$line")
+		want "$name" && select_run "$line" "$kernel" "$initrd" ""
 	elif [ $bench -eq 1 ] && [ "$kind" = bench ]; then
-		selected+=("$line")
+		select_run "$line" "$kernel" "$initrd" ""
 	elif [ $bench -eq 0 ] && [ "$kind" = test ]; then
-		selected+=("$line")
+		select_run "$line" "$kernel" "$initrd" ""
 	fi
+done
+nsel=${#selected[@]}
+for v in "${variants[@]}"; do
+	IFS=: read -r vlabel vkernel vinitrd vtests <<<"$v"
+	for ((j = 0; j < nsel; j++)); do
+		name=${selected[j]%%$'\t'*}
+		for t in $vtests; do
+			[ "$t" = "$name" ] &&
+				select_run "${selected[j]}" "$vkernel" "$vinitrd" "@$vlabel"
+		done
+	done
 done
 
 # Kernel log lines that fail a test whatever the test itself said.
@@ -81,11 +105,13 @@ echo "TAP version 13"
 echo "1..${#selected[@]}"
 pass=0 fail=0 skip=0 i=0
 for line in "${selected[@]}"; do
-	IFS=$'\t' read -r name stages mem kind boot extra desc <<<"$line"
+	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
+	run_kernel=${sel_kernel[i]} run_initrd=${sel_initrd[i]} label=${sel_label[i]}
 	i=$((i + 1))
 	[ "$mem" = - ] && mem=$mem_default
 	[ "$extra" = - ] && extra=
-	first=$kernel
+	[ "$machine" = - ] && machine=
+	first=$run_kernel
 	if [ "$boot" = alt ]; then
 		if [ -z "$alt_kernel" ]; then
 			echo "ok $i $name # SKIP boots the alternative kernel first: no --alt-kernel (make interop)"
@@ -95,12 +121,14 @@ for line in "${selected[@]}"; do
 		first=$alt_kernel
 	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
-	log=$logs/$name.log
+	log=$logs/$name$label.log
 	rm -f "$log"
 	start=$(date +%s.%N)
 	args=(-accel tcg -cpu max -smp 2 -m "$mem" -display none -monitor none
-	      -no-reboot -serial "file:$log" -kernel "$first" -initrd "$initrd"
+	      -no-reboot -serial "file:$log" -kernel "$first" -initrd "$run_initrd"
 	      -append "console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
+	# shellcheck disable=SC2206 # the machine is a list of QEMU arguments
+	[ -n "$machine" ] && args+=($machine)
 	if [ $verbose -eq 1 ]; then
 		touch "$log"
 		tail -f "$log" & tailpid=$!
@@ -137,13 +165,13 @@ for line in "${selected[@]}"; do
 	[ $bench -eq 1 ] && grep -a 'liveupdate: live update #.*frozen in' "$log" |
 		sed 's/^\[[^]]*\] /# kernel: /'
 	if [ -n "$reason" ]; then
-		echo "not ok $i $name # $reason (log: $log)"
+		echo "not ok $i $name$label # $reason (log: $log)"
 		fail=$((fail + 1))
 	elif [ "${result%% *}" = skip ]; then
-		echo "ok $i $name # SKIP $(grep -a '^# SKIP' "$log" | head -n 1 | cut -c8-)"
+		echo "ok $i $name$label # SKIP $(grep -a '^# SKIP' "$log" | head -n 1 | cut -c8-)"
 		skip=$((skip + 1))
 	else
-		echo "ok $i $name # ${secs%.*}s"
+		echo "ok $i $name$label # ${secs%.*}s"
 		pass=$((pass + 1))
 	fi
 done

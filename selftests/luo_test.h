@@ -41,6 +41,8 @@ struct luo_test {
 	const char *kernel;	/* "alt": the host runner boots stage 1 on the
 				 * alternative kernel (run-tests.sh --alt-kernel),
 				 * not on ours; NULL: ours */
+	const char *qemu;	/* extra QEMU arguments (the machine, e.g. NUMA
+				 * nodes), NULL for none */
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);

@@ -544,11 +544,11 @@ static int list_tests(void)
 	int i;
 
 	for (i = 0; i < nr_tests; i++)
-		printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\n", tests[i]->name,
+		printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", tests[i]->name,
 		       stages_of(tests[i]), tests[i]->mem ?: "-",
 		       tests[i]->demo ? "demo" : tests[i]->bench ? "bench" : "test",
 		       tests[i]->kernel ?: "-", tests[i]->cmdline ?: "-",
-		       tests[i]->desc ?: "");
+		       tests[i]->qemu ?: "-", tests[i]->desc ?: "");
 	return 0;
 }
 
