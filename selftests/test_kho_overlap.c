@@ -9,7 +9,8 @@
 #include "luo_test.h"
 
 LUO_TEST(kho_overlap, .stages = 2, .cmdline = "kho=on",
-	 .desc = "KHO: overlapping chunks are never handed out twice")
+	 .desc = "KHO: overlapping chunks are never handed out twice",
+	 .expect_log = LUO_LOG("KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	char buf[512];
 

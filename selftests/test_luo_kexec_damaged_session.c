@@ -21,7 +21,8 @@ static const char *const names[NR_SESSIONS] = { "good-a", "damaged", "good-b" };
 
 LUO_TEST(luo_kexec_damaged_session, .stages = 2,
 	 .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: a malformed session is dropped, the others stay")
+	 .desc = "two-stage: a malformed session is dropped, the others stay",
+	 .expect_log = LUO_LOG("liveupdate: incoming session 'damaged' dropped (fewer files than it says), finishing the 1 files read"))
 {
 	long long restored, free0;
 	int luo, s, m, i, r;
