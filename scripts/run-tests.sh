@@ -135,7 +135,22 @@ for line in "${selected[@]}"; do
 	qrc=$?
 	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	# The console interleaves kernel lines with the test's output: a
+	# kernel line ("[ 8.64] ...") that starts inside a line of ours is
+	# moved before it, and the split line of ours is joined again, so
+	# that "luo-stage:" and "luo-result:" lines start their line.
+	tr -d '\r' <"$log" | awk '
+		{
+			line = pending $0; pending = ""
+			if (match(line, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1) {
+				pending = substr(line, 1, RSTART - 1)
+				print substr(line, RSTART)
+				next
+			}
+			print line
+		}
+		END { if (pending != "") print pending }' >"$log.tmp" &&
+		mv "$log.tmp" "$log"
 
 	reason= logcheck=
 	result=$(grep -a "^luo-result: $name " "$log" | tail -n 1 | awk '{print $3, $4}')
