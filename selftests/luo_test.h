@@ -187,6 +187,8 @@ int luo_agent_release(pid_t pid);
 /* Helpers shared by tests. */
 const char *luo_boot_id(void);
 bool luo_kmsg_contains(const char *needle);
+/* Is there a kernel log line equal to @pattern ('*': any text)? */
+bool luo_kmsg_match(const char *pattern);
 long long luo_meminfo_kb(const char *field);
 /* Free memory in kB: MemFree plus the pages on per-CPU free lists. */
 long long luo_free_kb(void);

@@ -58,6 +58,30 @@ static bool ours(const char *msg)
 	return false;
 }
 
+/* Does @s match @pat, where '*' matches any run of characters? */
+static bool glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *retry = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			retry = s;
+		} else if (*pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++retry;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
+}
+
 /*
  * Print every kernel warning or error of ours logged so far in this boot
  * and not printed yet as "luo-kmsg: <text>", for the host runner: the
@@ -558,6 +582,35 @@ bool luo_kmsg_contains(const char *needle)
 	return found;
 }
 
+bool luo_kmsg_match(const char *pattern)
+{
+	char rec[8192];
+	bool found = false;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg[1 + strcspn(msg + 1, "\n")] = '\0';
+		if (glob_match(pattern, msg + 1)) {
+			found = true;
+			break;
+		}
+	}
+	close(fd);
+	return found;
+}
+
 long long luo_meminfo_kb(const char *field)
 {
 	char line[256];
@@ -622,30 +675,6 @@ static int list_tests(void)
 		       tests[i]->kernel ?: "-", tests[i]->cmdline ?: "-",
 		       tests[i]->desc ?: "");
 	return 0;
-}
-
-/* Does @s match @pat, where '*' matches any run of characters? */
-static bool glob_match(const char *pat, const char *s)
-{
-	const char *star = NULL, *retry = NULL;
-
-	while (*s) {
-		if (*pat == '*') {
-			star = pat++;
-			retry = s;
-		} else if (*pat == *s) {
-			pat++;
-			s++;
-		} else if (star) {
-			pat = star + 1;
-			s = ++retry;
-		} else {
-			return false;
-		}
-	}
-	while (*pat == '*')
-		pat++;
-	return !*pat;
 }
 
 /*

@@ -12,5 +12,5 @@ LUO_TEST(kho_corrupt_loop, .stages = 2, .cmdline = "kho=on",
 				 "KHO: tracker page * loops back",
 				 "KHO: preserved-memory map is malformed (-40), refusing handover: cold boot"))
 {
-	return kho_corrupt_test(ctx, "loop");
+	return kho_corrupt_test(ctx, "loop", "KHO: tracker page * loops back");
 }

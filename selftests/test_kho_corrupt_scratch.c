@@ -12,5 +12,6 @@ LUO_TEST(kho_corrupt_scratch, .stages = 2, .cmdline = "kho=on",
 				 "KHO: tracker page * inside scratch",
 				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {
-	return kho_corrupt_test(ctx, "scratch");
+	return kho_corrupt_test(ctx, "scratch",
+				"KHO: tracker page * inside scratch");
 }

@@ -12,5 +12,6 @@ LUO_TEST(kho_corrupt_tracker, .stages = 2, .cmdline = "kho=on",
 				 "KHO: tracker page * outside RAM",
 				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {
-	return kho_corrupt_test(ctx, "tracker");
+	return kho_corrupt_test(ctx, "tracker",
+				"KHO: tracker page * outside RAM");
 }

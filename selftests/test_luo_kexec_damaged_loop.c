@@ -14,5 +14,7 @@ LUO_TEST(luo_kexec_damaged_loop, .stages = 2,
 				 "liveupdate: block * was not preserved",
 				 "liveupdate: incoming sessions are malformed (-22), releasing them"))
 {
-	return luo_damage_test(ctx, "loop", "releasing them", true);
+	return luo_damage_test(ctx, "loop",
+			       "liveupdate: incoming sessions are malformed (-22), releasing them",
+			       true);
 }
