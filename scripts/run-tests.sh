@@ -6,10 +6,13 @@
 #              [TEST...]
 #
 # Boot each test in QEMU (TCG), follow it across its kexec stages, and
-# report KTAP lines and a final "N passed, N failed" line. A test passes
-# only if every stage ran, its last stage reported ok, and the serial log
-# shows no panic, oops, BUG, WARNING or lockdep report. The serial log of
-# every test is kept in DIR/<test>.log.
+# report KTAP (header, plan, one result line per test, "# " diagnostics)
+# ending with a "N passed, N failed[, N skipped]" line. A test passes only
+# if every stage ran, each within LUO_STAGE_TIMEOUT seconds, its last stage
+# reported ok, the serial log shows no panic, oops, BUG, WARNING or lockdep
+# report, and its KHO/LUO log lines are exactly the ones it expects
+# (luo-selftests --check-log). A skip must give its reason. The serial log
+# of every test is kept in DIR/<test>.log.
 #
 # --alt-kernel is the other kernel of the interoperability tests (the
 # upstream build that the initramfs carries as /boot/alt-bzImage): a test
@@ -94,14 +97,19 @@ for v in "${variants[@]}"; do
 done
 
 # Kernel log lines that fail a test whatever the test itself said.
-bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:'
+bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak'
+
+# The reason a skipping test gave ("# SKIP <reason>").
+skip_reason() {
+	grep -a '^# SKIP ' "$log" | head -n 1 | cut -c8-
+}
 
 if [ ${#selected[@]} -eq 0 ]; then
 	echo "run-tests: no test selected" >&2
 	exit 1
 fi
 
-echo "TAP version 13"
+echo "KTAP version 1"
 echo "1..${#selected[@]}"
 pass=0 fail=0 skip=0 i=0
 for line in "${selected[@]}"; do
@@ -129,22 +137,57 @@ for line in "${selected[@]}"; do
 	      -append "console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
 	# shellcheck disable=SC2206 # the machine is a list of QEMU arguments
 	[ -n "$machine" ] && args+=($machine)
+	: >"$log"
 	if [ $verbose -eq 1 ]; then
-		touch "$log"
 		tail -f "$log" & tailpid=$!
 	fi
-	timeout -k 5 $((stage_timeout * stages)) qemu-system-x86_64 "${args[@]}" >/dev/null 2>"$log.qemu"
+	# The clock restarts at every kexec ("luo-kexec:" line): each stage
+	# gets LUO_STAGE_TIMEOUT seconds, a hang in stage 1 is not waited
+	# out for the whole test.
+	qemu-system-x86_64 "${args[@]}" >/dev/null 2>"$log.qemu" & qpid=$!
+	kexecs=0 deadline=$((SECONDS + stage_timeout)) timed_out=0
+	while kill -0 $qpid 2>/dev/null; do
+		n=$(grep -ac '^luo-kexec: ' "$log")
+		if [ "$n" -gt "$kexecs" ]; then
+			kexecs=$n deadline=$((SECONDS + stage_timeout))
+		elif [ $SECONDS -ge $deadline ]; then
+			timed_out=1
+			kill $qpid 2>/dev/null
+			sleep 2
+			kill -9 $qpid 2>/dev/null
+			break
+		fi
+		sleep 0.5
+	done
+	wait $qpid
 	qrc=$?
 	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	# The console interleaves kernel lines with the test's output: a
+	# kernel line ("[ 8.64] ...") that starts inside a line of ours is
+	# moved before it, and the split line of ours is joined again, so
+	# that "luo-stage:" and "luo-result:" lines start their line.
+	tr -d '\r' <"$log" | awk '
+		{
+			line = pending $0; pending = ""
+			if (match(line, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1) {
+				pending = substr(line, 1, RSTART - 1)
+				print substr(line, RSTART)
+				next
+			}
+			print line
+		}
+		END { if (pending != "") print pending }' >"$log.tmp" &&
+		mv "$log.tmp" "$log"
 
-	reason=
+	reason= logcheck=
 	result=$(grep -a "^luo-result: $name " "$log" | tail -n 1 | awk '{print $3, $4}')
 	if grep -aEq "$bad_re" "$log"; then
 		reason="kernel reported: $(grep -aEm1 "$bad_re" "$log" | cut -c1-120)"
-	elif [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
-		reason="timeout after ${secs%.*}s (stage $(grep -a "^luo-stage: $name " "$log" | tail -n 1 | awk '{print $3}'))"
+	elif [ $timed_out -eq 1 ]; then
+		reason="timeout: stage $((kexecs + 1)) ran over ${stage_timeout}s"
+	elif ! logcheck=$("$selftests" --check-log "$name" "$log"); then
+		reason="kernel log: $(echo "$logcheck" | head -n 1 | cut -c3-122)"
 	elif grep -aq "^luo-result: $name fail" "$log"; then
 		reason="test failed"
 	elif [ -z "$result" ]; then
@@ -158,8 +201,9 @@ for line in "${selected[@]}"; do
 		fi
 	fi
 
-	# Diagnostics the test printed, and benchmark figures.
-	grep -a '^# ' "$log" | sed 's/^/  /'
+	# Diagnostics the test printed, the log check's, benchmark figures.
+	grep -a '^# ' "$log"
+	[ -n "$logcheck" ] && echo "$logcheck"
 	grep -a '^luo-bench: ' "$log" | sed 's/^luo-bench: /# bench: /'
 	# Kernel-side figures of the reboot path (freeze, serialization).
 	[ $bench -eq 1 ] && grep -a 'liveupdate: live update #.*frozen in' "$log" |
@@ -167,8 +211,11 @@ for line in "${selected[@]}"; do
 	if [ -n "$reason" ]; then
 		echo "not ok $i $name$label # $reason (log: $log)"
 		fail=$((fail + 1))
+	elif [ "${result%% *}" = skip ] && [ -z "$(skip_reason)" ]; then
+		echo "not ok $i $name$label # skipped without a reason (log: $log)"
+		fail=$((fail + 1))
 	elif [ "${result%% *}" = skip ]; then
-		echo "ok $i $name$label # SKIP $(grep -a '^# SKIP' "$log" | head -n 1 | cut -c8-)"
+		echo "ok $i $name$label # SKIP $(skip_reason)"
 		skip=$((skip + 1))
 	else
 		echo "ok $i $name$label # ${secs%.*}s"
@@ -176,6 +223,7 @@ for line in "${selected[@]}"; do
 	fi
 done
 
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 summary="$pass passed, $fail failed"
 [ $skip -gt 0 ] && summary="$summary, $skip skipped"
 echo "$summary"

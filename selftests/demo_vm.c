@@ -57,7 +57,9 @@ static unsigned long long pfn_of(int fd)
 }
 
 LUO_TEST(demo_vm, .stages = 2, .demo = true, .cmdline = "kho=on liveupdate=on",
-	 .desc = "demo: a VM's memory and BPF state survive luo-bpf update")
+	 .desc = "demo: a VM's memory and BPF state survive luo-bpf update",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16",
+				 "liveupdate: session '0:vm-demo' token 1: freeze failed (-16), reboot aborted"))
 {
 	struct vmram_vm vm = vmram_vm_of(TOKEN, 3);
 	struct vmram_state st;

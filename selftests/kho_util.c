@@ -58,3 +58,15 @@ bool kho_path_exists(const char *path)
 
 	return stat(path, &st) == 0;
 }
+
+long long kho_tracked_pages(void)
+{
+	static const char key[] = "out: tracked pages=";
+	char buf[8192];
+	const char *p;
+
+	if (kho_read_file(KHO_DEBUGFS "/selftest", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}

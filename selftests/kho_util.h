@@ -15,5 +15,10 @@ int kho_write_file(const char *path, const char *s);
 /* Value of "key N" or "key=N" in a file, or -1. */
 long long kho_file_value(const char *path, const char *key);
 bool kho_path_exists(const char *path);
+/*
+ * Pages the outgoing KHO tracker holds (the self-test walks it: "out:
+ * tracked pages=N"), or -1.
+ */
+long long kho_tracked_pages(void);
 
 #endif

@@ -10,6 +10,18 @@
  *
  * The runner in the guest prints one "luo-result:" line per test; the host
  * runner turns those into KTAP lines and checks the serial log for panics.
+ *
+ * Kernel log: at the end of every stage the guest runner prints each
+ * warning or error of KHO, LUO and the memfd handler ("KHO: ",
+ * "liveupdate: ", ...; level KERN_WARNING or worse) as a "luo-kmsg:" line.
+ * The host runner (luo-selftests --check-log) fails a test that shows one
+ * of those, or a line about a refused handover, a malformed one, a cold
+ * boot or a leak, unless the test names it in .expect_log; and it fails a
+ * test whose expected lines do not all appear.
+ *
+ * Skips: SKIP() only for what lies outside the kernel under test (e.g. the
+ * other kernel of the interop tests not in the initramfs), always with a
+ * reason. A feature our own kernel and QEMU setup must have is a failure.
  */
 #ifndef LUO_TEST_H
 #define LUO_TEST_H
@@ -43,12 +55,21 @@ struct luo_test {
 				 * not on ours; NULL: ours */
 	const char *qemu;	/* extra QEMU arguments (the machine, e.g. NUMA
 				 * nodes), NULL for none */
+	/*
+	 * Kernel log lines the test causes on purpose, NULL-terminated
+	 * (LUO_LOG()): each is a whole line as printed, without the time
+	 * stamp, where '*' stands for any text (addresses, counts). Every
+	 * one must appear, and no other KHO/LUO warning may.
+	 */
+	const char *const *expect_log;
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
 };
 
 void luo_register(const struct luo_test *t);
+
+#define LUO_LOG(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
 #define LUO_TEST(fn, ...)						\
 	static enum luo_result fn(struct luo_ctx *ctx);			\
@@ -101,6 +122,7 @@ void luo_register(const struct luo_test *t);
 	}								\
 } while (0)
 
+/* Skip the test, with a reason (see "Skips" above). */
 #define SKIP(fmt, ...) do {						\
 	luo_info("SKIP " fmt, ##__VA_ARGS__);				\
 	return LUO_SKIP;						\
@@ -167,6 +189,8 @@ int luo_agent_release(pid_t pid);
 /* Helpers shared by tests. */
 const char *luo_boot_id(void);
 bool luo_kmsg_contains(const char *needle);
+/* Is there a kernel log line equal to @pattern ('*': any text)? */
+bool luo_kmsg_match(const char *pattern);
 long long luo_meminfo_kb(const char *field);
 /* Free memory in kB: MemFree plus the pages on per-CPU free lists. */
 long long luo_free_kb(void);

@@ -7,6 +7,10 @@
  *                                 (tab-separated, "-" for a default)
  *   luo-selftests                 run the test named by luo.test= on the
  *                                 kernel command line, at stage luo.stage=
+ *   luo-selftests --check-log NAME LOG
+ *                                 on the host: check the serial log of test
+ *                                 NAME against its .expect_log; prints one
+ *                                 "# " line per problem, exit 1 if any
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +40,96 @@ static char extra[CMDLINE_MAX];	/* luo_kexec_append() arguments */
 static void (*kexec_hook)(void *arg);
 static void *kexec_hook_arg;
 static int cur_stage;
+static unsigned long long kmsg_seq;	/* next /dev/kmsg record to report */
+
+/* Log prefixes (pr_fmt) of the code under test. */
+static const char *const our_prefixes[] = {
+	"KHO: ", "KHO selftest: ", "liveupdate: ", "liveupdate test: ",
+	"memfd_luo: ",
+};
+
+static bool ours(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(our_prefixes); i++)
+		if (!strncmp(msg, our_prefixes[i], strlen(our_prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Does @s match @pat, where '*' matches any run of characters? */
+static bool glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *retry = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			retry = s;
+		} else if (*pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++retry;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
+}
+
+/*
+ * Print every kernel warning or error of ours logged so far in this boot
+ * and not printed yet as "luo-kmsg: <text>", for the host runner: the
+ * serial console does not show a line's level.
+ */
+static void report_kmsg(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	unsigned long long seq;
+	struct utsname u;
+	unsigned int prio;
+	char rec[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	/* On the other kernel of the interop tests the lines are not ours. */
+	if (uname(&u) || strncmp(u.release, "6.12", 4)) {
+		close(fd);
+		return;
+	}
+	for (;;) {
+		char *msg, *nl;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		/* "prio,seq,usec,flags;text\n" then " KEY=value" lines */
+		msg = strchr(rec, ';');
+		if (!msg || sscanf(rec, "%u,%llu,", &prio, &seq) != 2)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		if (seq < kmsg_seq)
+			continue;
+		kmsg_seq = seq + 1;
+		/* Facility 0 (kernel), level KERN_WARNING (4) or worse. */
+		if (prio <= 4 && ours(msg))
+			printf("luo-kmsg: %s\n", msg);
+	}
+	close(fd);
+	fflush(stdout);
+}
 
 static int stages_of(const struct luo_test *t)
 {
@@ -191,6 +286,7 @@ int luo_kexec(const char *kernel)
 		luo_fail("kexec_file_load: %s", strerror(errno));
 		goto out;
 	}
+	report_kmsg();
 	printf("luo-kexec: stage %d -> %d\n", cur_stage, cur_stage + 1);
 	fflush(stdout);
 	if (kexec_hook)
@@ -486,6 +582,35 @@ bool luo_kmsg_contains(const char *needle)
 	return found;
 }
 
+bool luo_kmsg_match(const char *pattern)
+{
+	char rec[8192];
+	bool found = false;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg[1 + strcspn(msg + 1, "\n")] = '\0';
+		if (glob_match(pattern, msg + 1)) {
+			found = true;
+			break;
+		}
+	}
+	close(fd);
+	return found;
+}
+
 long long luo_meminfo_kb(const char *field)
 {
 	char line[256];
@@ -552,6 +677,95 @@ static int list_tests(void)
 	return 0;
 }
 
+/*
+ * Lines of the serial log that fail a test unless it expects them: the
+ * guest runner's "luo-kmsg:" lines (our warnings and errors), and, as a
+ * net for what is logged after the runner last looked (during a reboot),
+ * kernel lines of ours about a refused or malformed handover or a cold
+ * boot, and any leak report.
+ */
+static bool error_line(const char *text, bool kmsg)
+{
+	static const char *const words[] = {
+		"refus", "malformed", "cold boot", "leak",
+	};
+	size_t i;
+
+	if (kmsg)
+		return true;
+	if (strstr(text, "memory leak"))
+		return true;
+	if (!ours(text))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (strstr(text, words[i]))
+			return true;
+	return false;
+}
+
+/* Text of a kernel line ("[    1.234567] text"), or NULL. */
+static const char *kernel_text(const char *line)
+{
+	const char *p = strchr(line, '[');
+
+	/* A kernel line may follow userspace output on the same line. */
+	for (; p; p = strchr(p + 1, '[')) {
+		const char *q = p + 1 + strspn(p + 1, " 0123456789.");
+
+		if (q > p + 1 && q[0] == ']' && q[1] == ' ')
+			return q + 2;
+	}
+	return NULL;
+}
+
+static int check_log(const char *name, const char *path)
+{
+	const struct luo_test *t = NULL;
+	const char *const *e;
+	char line[4096];
+	bool seen[64] = { };
+	int i, nr_expect = 0, bad = 0;
+	FILE *f;
+
+	for (i = 0; i < nr_tests; i++)
+		if (!strcmp(tests[i]->name, name))
+			t = tests[i];
+	f = fopen(path, "r");
+	if (!t || !f) {
+		printf("# check-log: no test %s or no log %s\n", name, path);
+		return 1;
+	}
+	for (e = t->expect_log; e && *e; e++)
+		nr_expect++;
+	if (nr_expect > (int)ARRAY_SIZE(seen)) {
+		printf("# check-log: %s expects too many lines\n", name);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		bool kmsg = !strncmp(line, "luo-kmsg: ", 10), expected = false;
+		const char *text = kmsg ? line + 10 : kernel_text(line);
+
+		if (!text)
+			continue;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (i = 0; i < nr_expect; i++)
+			if (glob_match(t->expect_log[i], text))
+				seen[i] = expected = true;
+		if (!expected && error_line(text, kmsg)) {
+			printf("# unexpected kernel line: %s\n", text);
+			bad++;
+		}
+	}
+	fclose(f);
+	for (i = 0; i < nr_expect; i++)
+		if (!seen[i]) {
+			printf("# expected kernel line missing: %s\n",
+			       t->expect_log[i]);
+			bad++;
+		}
+	return !!bad;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const res[] = { "ok", "fail", "skip" };
@@ -563,6 +777,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "--list"))
 		return list_tests();
+	if (argc == 4 && !strcmp(argv[1], "--check-log"))
+		return check_log(argv[2], argv[3]);
 
 	read_cmdline();
 	if (!cmdline_get("luo.test", name, sizeof(name))) {
@@ -588,6 +804,7 @@ int main(int argc, char **argv)
 			 stages_of(tests[i]));
 		r = LUO_FAIL;
 	}
+	report_kmsg();
 	printf("luo-result: %s %s stage=%d\n", name, res[r], cur_stage);
 	return r == LUO_FAIL;
 }

@@ -16,7 +16,8 @@
 #define SMALL	(1 << 20)
 
 LUO_TEST(bpf_abi_mismatch, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: BPF retrieve refusal frees that file only")
+	 .desc = "two-stage: BPF retrieve refusal frees that file only",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' refused to retrieve session 'vm-abi' token 1: -71, its memory is released"))
 {
 	struct vmram_handler h;
 	long long before, after;

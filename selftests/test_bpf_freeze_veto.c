@@ -13,7 +13,9 @@
 #define SIZE	(1 << 20)
 
 LUO_TEST(bpf_freeze_veto, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: BPF freeze veto aborts the kexec, sessions usable")
+	 .desc = "two-stage: BPF freeze veto aborts the kexec, sessions usable",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session 'vm-veto' token 1: -16",
+				 "liveupdate: session 'vm-veto' token 1: freeze failed (-16), reboot aborted"))
 {
 	struct vmram_handler h;
 	int luo, s, m1, m2, r;

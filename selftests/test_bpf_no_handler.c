@@ -14,7 +14,8 @@
 #define SIZE	(64 << 20)
 
 LUO_TEST(bpf_no_handler, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: no BPF handler in the new kernel, FINISH frees")
+	 .desc = "two-stage: no BPF handler in the new kernel, FINISH frees",
+	 .expect_log = LUO_LOG("liveupdate: session 'vm-orphan' token 5: no handler for 'bpf:vmram-v1'"))
 {
 	struct vmram_handler h;
 	long long before, after;

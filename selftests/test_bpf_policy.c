@@ -42,7 +42,9 @@ static int count(struct audit_log *log, uint32_t ev, const char *session)
 }
 
 LUO_TEST(bpf_policy, .cmdline = "kho=on liveupdate=on",
-	 .desc = "policy BPF handler: quota, readiness veto, audit records")
+	 .desc = "policy BPF handler: quota, readiness veto, audit records",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:policy-v1' vetoed the reboot for session 'tenant-a' token 1: -11",
+				 "liveupdate: session 'tenant-a' token 1: freeze failed (-11), reboot aborted"))
 {
 	struct policy_quota q = { .max_bytes = 3 * MIB }, now;
 	char key[POLICY_SESSION_LEN] = "tenant-a";

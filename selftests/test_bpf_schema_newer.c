@@ -15,7 +15,8 @@
 #define SMALL	(1 << 20)
 
 LUO_TEST(bpf_schema_newer, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: newer BPF state schema refused, memory freed")
+	 .desc = "two-stage: newer BPF state schema refused, memory freed",
+	 .expect_log = LUO_LOG("liveupdate: bpf: session 'vm-rollback' token 1: state schema 2 is newer than 'bpf:vmram-v1' schema 1"))
 {
 	struct vmram_handler h;
 	long long before, after;

@@ -67,7 +67,8 @@ static enum luo_result check_tree(const struct vmram_state *st)
 }
 
 LUO_TEST(bpf_vmram_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: vmram BPF handler, bytes and state back in its maps")
+	 .desc = "two-stage: vmram BPF handler, bytes and state back in its maps",
+	 .expect_log = LUO_LOG("liveupdate: session 'vm-1' token 42: no handler for 'bpf:vmram-v1'"))
 {
 	struct vmram_handler h;
 	struct vmram_state st;

@@ -9,7 +9,8 @@
 #include "luo_test.h"
 
 LUO_TEST(kho_chain, .stages = 3, .cmdline = "kho=on",
-	 .desc = "KHO: boot 1 -> 2 -> 3 with data preserved at each hop")
+	 .desc = "KHO: boot 1 -> 2 -> 3 with data preserved at each hop",
+	 .expect_log = LUO_LOG("KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	char buf[512], want[64];
 

@@ -7,7 +7,10 @@
 #include "kho_corrupt.h"
 
 LUO_TEST(kho_corrupt_fdt, .stages = 2, .cmdline = "kho=on",
-	 .desc = "KHO: damaged handover (fdt) gives a clean cold boot")
+	 .desc = "KHO: damaged handover (fdt) gives a clean cold boot",
+	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (fdt)",
+				 "KHO: handover FDT is not kho-v4, refusing it: cold boot"))
 {
-	return kho_corrupt_test(ctx, "fdt");
+	return kho_corrupt_test(ctx, "fdt",
+				"KHO: handover FDT is not kho-v4, refusing it: cold boot");
 }

@@ -7,7 +7,11 @@
 #include "kho_corrupt.h"
 
 LUO_TEST(kho_corrupt_tracker, .stages = 2, .cmdline = "kho=on",
-	 .desc = "KHO: damaged handover (tracker) gives a clean cold boot")
+	 .desc = "KHO: damaged handover (tracker) gives a clean cold boot",
+	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (tracker)",
+				 "KHO: tracker page * outside RAM",
+				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {
-	return kho_corrupt_test(ctx, "tracker");
+	return kho_corrupt_test(ctx, "tracker",
+				"KHO: tracker page * outside RAM");
 }

@@ -9,7 +9,8 @@
 #include "luo_test.h"
 
 LUO_TEST(kho_high_order, .stages = 2, .cmdline = "kho=on",
-	 .desc = "KHO: a preserved chunk above MAX_PAGE_ORDER is restored")
+	 .desc = "KHO: a preserved chunk above MAX_PAGE_ORDER is restored",
+	 .expect_log = LUO_LOG("KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	char buf[512];
 

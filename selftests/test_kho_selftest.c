@@ -9,7 +9,8 @@
 #include "luo_test.h"
 
 LUO_TEST(kho_selftest, .stages = 2, .cmdline = "kho=on",
-	 .desc = "KHO: folios, vmalloc and a blob survive a kexec")
+	 .desc = "KHO: folios, vmalloc and a blob survive a kexec",
+	 .expect_log = LUO_LOG("KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	char buf[512];
 

@@ -12,7 +12,9 @@
 #include "luo_test.h"
 
 LUO_TEST(kho_zero_scratch, .stages = 3, .cmdline = "kho=on",
-	 .desc = "KHO: a zero-sized scratch area is skipped, not refused")
+	 .desc = "KHO: a zero-sized scratch area is skipped, not refused",
+	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (zero-scratch)",
+				 "KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	unsigned long long addr, size;
 	char buf[512], want[64];

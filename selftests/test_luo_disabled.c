@@ -9,7 +9,8 @@
 #include "luo_test.h"
 
 LUO_TEST(luo_disabled, .cmdline = "kho=off liveupdate=on",
-	 .desc = "single boot: with kho=off there is no /dev/liveupdate")
+	 .desc = "single boot: with kho=off there is no /dev/liveupdate",
+	 .expect_log = LUO_LOG("liveupdate: liveupdate=on needs KHO (kho=on): live update disabled"))
 {
 	struct stat st;
 	int r;

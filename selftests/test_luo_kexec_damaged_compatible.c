@@ -9,8 +9,10 @@
 
 LUO_TEST(luo_kexec_damaged_compatible, .stages = 2,
 	 .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: LUO data of an unknown format is refused (EIO)")
+	 .desc = "two-stage: LUO data of an unknown format is refused (EIO)",
+	 .expect_log = LUO_LOG("liveupdate: handover is 'luo-v0', this kernel reads 'luo-v5': incoming sessions lost"))
 {
-	return luo_damage_test(ctx, "compatible", "incoming sessions lost",
+	return luo_damage_test(ctx, "compatible",
+			       "liveupdate: handover is 'luo-v0', this kernel reads 'luo-v5': incoming sessions lost",
 			       false);
 }

@@ -9,7 +9,12 @@
 
 LUO_TEST(luo_kexec_damaged_loop, .stages = 2,
 	 .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: a looping session block chain is refused (EIO)")
+	 .desc = "two-stage: a looping session block chain is refused (EIO)",
+	 .expect_log = LUO_LOG("KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)",
+				 "liveupdate: block * was not preserved",
+				 "liveupdate: incoming sessions are malformed (-22), releasing them"))
 {
-	return luo_damage_test(ctx, "loop", "releasing them", true);
+	return luo_damage_test(ctx, "loop",
+			       "liveupdate: incoming sessions are malformed (-22), releasing them",
+			       true);
 }

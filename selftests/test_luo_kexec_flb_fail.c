@@ -13,7 +13,8 @@
 #include "luo_testdev.h"
 
 LUO_TEST(luo_kexec_flb_fail, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: FLB retrieve fails: file memory released at FINISH")
+	 .desc = "two-stage: FLB retrieve fails: file memory released at FINISH",
+	 .expect_log = LUO_LOG("liveupdate: FLB 'luo-test-flb-v1': retrieve failed (-5)"))
 {
 	int luo, s, t, r, fin0, freed0, fin1, freed1;
 	long long rest0, rest1;

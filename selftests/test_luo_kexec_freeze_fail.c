@@ -70,7 +70,8 @@ static enum luo_result stage1(int luo)
 }
 
 LUO_TEST(luo_kexec_freeze_fail, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: freeze failure aborts kexec, sessions stay usable")
+	 .desc = "two-stage: freeze failure aborts kexec, sessions stay usable",
+	 .expect_log = LUO_LOG("liveupdate: session 'bad' token 1: freeze failed (-11), reboot aborted"))
 {
 	int luo, s, m, i, r;
 	uint64_t seed;

@@ -72,7 +72,8 @@ static enum luo_result stage1(int luo)
 }
 
 LUO_TEST(luo_kexec_load_refused, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: kexec_load image with sessions: reboot EOPNOTSUPP")
+	 .desc = "two-stage: kexec_load image with sessions: reboot EOPNOTSUPP",
+	 .expect_log = LUO_LOG("liveupdate: kexec image loaded by kexec_load cannot carry preserved files: reboot refused, load it with kexec_file_load"))
 {
 	int luo, s, m, i, r;
 	uint64_t seed;

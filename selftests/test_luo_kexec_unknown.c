@@ -15,7 +15,9 @@
 #define SZ	(256 << 10)
 
 LUO_TEST(luo_kexec_unknown, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: unknown handler compatible: EOPNOTSUPP, rest usable")
+	 .desc = "two-stage: unknown handler compatible: EOPNOTSUPP, rest usable",
+	 .expect_log = LUO_LOG("liveupdate: session 'mixed' token 1: no handler for 'luo-test-v1'",
+				 "liveupdate: session 'mixed' token 1: no handler for 'luo-test-v1', its memory stays reserved"))
 {
 	char cmdline[2048];
 	int luo, mixed, plain, t, m, r;

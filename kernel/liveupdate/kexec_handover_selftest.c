@@ -21,12 +21,22 @@
  * Writing "bench <order> <MiB>" allocates that much memory in folios of
  * that order and times preserving them (the result is read back here);
  * they stay preserved, so the next boot's walk can be timed too.
+ *
+ * For tests that check what became of preserved memory, reading also
+ * shows the outgoing self-test folios ("out: folio <i> phys=... order=..."),
+ * the page "corrupt-overlap" listed ("overlap: folio=... page=..."), and
+ * how many pages the outgoing tracker holds ("out: tracked pages=N",
+ * counted by walking it). In the next kernel, "restore-folio <phys>" and
+ * "restore-pages <phys> <nr>" try to claim incoming memory as a user of
+ * KHO would, and free it at once: they fail with -ENOENT where KHO
+ * refuses.
  */
 #define pr_fmt(fmt) "KHO selftest: " fmt
 
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -67,6 +77,7 @@ static char kho_st_bench_result[160];
 static struct kho_st_blob *kho_st_out;
 static char kho_st_in_result[160] = "none";
 static u32 kho_st_in_generation;
+static phys_addr_t kho_st_overlap_folio, kho_st_overlap_page;
 
 static void kho_st_fill(void *p, size_t len, struct rnd_state *rnd)
 {
@@ -168,8 +179,11 @@ static int kho_st_overlap(void)
 	for (i = 0; kho_st_out && i < kho_st_out->nr_folios; i++) {
 		unsigned long pfn = PHYS_PFN(kho_st_out->folios[i].phys);
 
-		if (kho_st_out->folios[i].order)
+		if (kho_st_out->folios[i].order) {
+			kho_st_overlap_folio = PFN_PHYS(pfn);
+			kho_st_overlap_page = PFN_PHYS(pfn + 1);
 			return kho_preserve_pages(pfn_to_page(pfn + 1), 1);
+		}
 	}
 	return -ENOENT;
 }
@@ -319,8 +333,75 @@ out:
 	return err;
 }
 
+/*
+ * Pages recorded in the outgoing tracker, read the way the next kernel
+ * reads it: five levels of tables of 512 physical addresses, then bitmaps
+ * of 32768 bits; a bit's key gives the chunk's order by its top bit.
+ * Table pages are never freed, so a walk while others preserve is safe.
+ */
+static unsigned long kho_st_walk(u64 phys, int level, u64 key)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	if (!phys)
+		return 0;
+	if (!level) {
+		unsigned long *bits = phys_to_virt(phys), bit;
+
+		for_each_set_bit(bit, bits, PAGE_SIZE * BITS_PER_BYTE) {
+			u64 k = key | bit;
+
+			pages += 1UL << (64 - (fls64(k) - 1) - PAGE_SHIFT);
+		}
+		return pages;
+	}
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
+		u64 child = le64_to_cpu(READ_ONCE(((__le64 *)phys_to_virt(phys))[i]));
+
+		pages += kho_st_walk(child, level - 1,
+				     key | ((u64)i << (15 + (level - 1) * 9)));
+	}
+	return pages;
+}
+
+static unsigned long kho_st_tracked_pages(void)
+{
+	const __le64 *root;
+	int len;
+
+	root = fdt_getprop(kho_out_fdt(), 0, "preserved-memory-map", &len);
+	if (!root || len != sizeof(*root))
+		return 0;
+	return kho_st_walk(le64_to_cpu(*root), 5, 0);
+}
+
+/* Claim incoming memory as a KHO user would, and free it at once. */
+static int kho_st_restore(phys_addr_t phys, unsigned long nr, bool folio)
+{
+	struct folio *f;
+	struct page *page;
+	unsigned long i;
+
+	if (folio) {
+		f = kho_restore_folio(phys);
+		if (!f)
+			return -ENOENT;
+		folio_put(f);
+		return 0;
+	}
+	page = kho_restore_pages(phys, nr);
+	if (!page)
+		return -ENOENT;
+	for (i = 0; i < nr; i++)
+		__free_page(nth_page(page, i));
+	return 0;
+}
+
 static int kho_st_show(struct seq_file *m, void *v)
 {
+	unsigned int i;
+
 	mutex_lock(&kho_st_lock);
 	seq_puts(m, kho_st_bench_result);
 	seq_printf(m, "in: %s\n", kho_st_in_result);
@@ -329,6 +410,14 @@ static int kho_st_show(struct seq_file *m, void *v)
 			   kho_st_out->generation, kho_st_out->nr_folios);
 	else
 		seq_puts(m, "out: none\n");
+	if (kho_is_enabled() && kho_out_fdt())
+		seq_printf(m, "out: tracked pages=%lu\n", kho_st_tracked_pages());
+	for (i = 0; kho_st_out && i < kho_st_out->nr_folios; i++)
+		seq_printf(m, "out: folio %u phys=%#llx order=%u\n", i,
+			   kho_st_out->folios[i].phys, kho_st_out->folios[i].order);
+	if (kho_st_overlap_page)
+		seq_printf(m, "overlap: folio=%#llx page=%#llx\n",
+			   (u64)kho_st_overlap_folio, (u64)kho_st_overlap_page);
 	mutex_unlock(&kho_st_lock);
 	return 0;
 }
@@ -343,7 +432,8 @@ static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 {
 	unsigned int order;
 	unsigned long mib;
-	char cmd[32];
+	char cmd[64];
+	u64 phys;
 	int err;
 
 	if (count >= sizeof(cmd))
@@ -364,6 +454,10 @@ static ssize_t kho_st_write(struct file *file, const char __user *ubuf,
 		err = kho_selftest_corrupt(cmd + strlen("corrupt-"));
 	else if (sscanf(cmd, "bench %u %lu", &order, &mib) == 2)
 		err = kho_st_bench(order, mib);
+	else if (sscanf(cmd, "restore-folio %llx", &phys) == 1)
+		err = kho_st_restore(phys, 1, true);
+	else if (sscanf(cmd, "restore-pages %llx %lu", &phys, &mib) == 2)
+		err = kho_st_restore(phys, mib, false);
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_st_lock);
