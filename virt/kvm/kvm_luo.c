@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) "kvm_luo: " fmt
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/io.h>
@@ -293,7 +294,10 @@ kvm_luo_restore_runs(const struct kvm_vm_luo_desc *desc, u64 *nr)
 	return runs;
 }
 
-/* Runs must be sorted, disjoint, non-empty and private-only. */
+/* Frames a run may reach: 52-bit guest physical addresses. */
+#define KVM_LUO_GFN_LIMIT	BIT_ULL(52 - PAGE_SHIFT)
+
+/* Runs must be sorted, disjoint, non-empty, in range and private-only. */
 static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_vm_luo_run *runs,
 			    u64 nr)
 {
@@ -307,7 +311,8 @@ static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_vm_luo_run *runs,
 
 		if (attrs != KVM_MEMORY_ATTRIBUTE_PRIVATE ||
 		    !kvm_arch_has_private_mem(kvm) || !n ||
-		    gfn < end || n > (U64_MAX >> PAGE_SHIFT) - gfn)
+		    gfn < end || gfn >= KVM_LUO_GFN_LIMIT ||
+		    n > KVM_LUO_GFN_LIMIT - gfn)
 			return -EINVAL;
 		end = gfn + n;
 		err = kvm_vm_set_mem_attributes(kvm, gfn, end, attrs);
