@@ -407,7 +407,7 @@ static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 	if (err)
 		goto drain;
 	err = -EINVAL;
-	if (!kvm_is_vm_file(vm_file))
+	if (!file_is_kvm(vm_file))
 		goto put_vm;
 	kvm = vm_file->private_data;
 	if (!kvm_arch_has_private_mem(kvm))

@@ -157,7 +157,7 @@ static unsigned long kvm_luo_scan_runs(struct kvm *kvm,
 
 static bool kvm_luo_can_preserve(struct liveupdate_file_op_args *args)
 {
-	return kvm_is_vm_file(args->file);
+	return file_is_kvm(args->file);
 }
 
 static unsigned long kvm_luo_get_id(struct file *file)

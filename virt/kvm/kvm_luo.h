@@ -20,7 +20,6 @@
 
 /* kvm_main.c */
 struct file *kvm_create_vm_file(unsigned long type, const char *fdname);
-bool kvm_is_vm_file(struct file *file);
 int kvm_vm_set_mem_attributes(struct kvm *kvm, gfn_t start, gfn_t end,
 			      unsigned long attributes);
 
