@@ -4,7 +4,9 @@
  * a kexec. Stage 1: a vCPU writes a pattern into the private part of a
  * guest_memfd (the host's shadow mapping stays zero); the guest_memfd is
  * preserved before its VM; while preserved, fallocate, punch hole and
- * KVM_SET_MEMORY_ATTRIBUTES are refused. Stage 2: the guest_memfd is
+ * KVM_SET_MEMORY_ATTRIBUTES are refused, and the guest writes into a page
+ * that was allocated (fallocate) but never used before PRESERVE_FD: that
+ * write must reach the next kernel too. Stage 2: the guest_memfd is
  * retrieved first (which retrieves its VM), then the VM: the same VM (the
  * guest_memfd binds to it). New memslots, no attributes set by userspace:
  * a vCPU reads its pattern back, zeroes in the unwritten private range
@@ -24,6 +26,7 @@ static enum luo_result stage1(int luo)
 {
 	struct kvm_vm_ctx c;
 	uint32_t seed = (uint32_t)luo_seed();
+	uint64_t bad;
 	int s, r;
 
 	r = kvm_luo_open(&c);
@@ -32,6 +35,8 @@ static enum luo_result stage1(int luo)
 	ASSERT_TRUE(!r, "/dev/kvm: %s", strerror(-r));
 	r = kvm_luo_make_guest(&c, seed);
 	ASSERT_TRUE(!r, "guest before the kexec: %s", strerror(-r));
+	/* Allocated, not yet prepared for the guest. */
+	ASSERT_OK(fallocate(c.gmem, FALLOC_FL_KEEP_SIZE, KVM_PAT_SIZE, 4096));
 
 	s = liveupdate_create_session(luo, "vm");
 	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
@@ -46,12 +51,26 @@ static enum luo_result stage1(int luo)
 			       FALLOC_FL_PUNCH_HOLE, 0, 4096), EPERM);
 	r = kvm_luo_set_private(c.vm, KVM_PRIV_SIZE, 4096, true);
 	ASSERT_TRUE(r == -EBUSY, "attributes changed while preserved: %d", r);
-	/* The guest still reads what it wrote. */
+	/* The guest still reads what it wrote, and writes the new page. */
 	ASSERT_TRUE(!kvm_luo_check(&c, 0, KVM_PAT_SIZE, seed, ~0u),
 		    "pattern while preserved");
+	r = kvm_luo_run(&c, KVM_PROG_FILL, KVM_PAT_SIZE, 4096, seed, ~0u, &bad);
+	ASSERT_TRUE(!r, "write into the allocated page: %d", r);
 
 	luo_put("seed", "0x%x", seed);
 	return luo_handover();
+}
+
+/* Pattern in [0, KVM_PAT_SIZE + 4096), zeroes in the rest. */
+static int verify(struct kvm_vm_ctx *c, uint32_t seed)
+{
+	const uint64_t pat = KVM_PAT_SIZE + 4096;
+
+	if (kvm_luo_check(c, 0, pat, seed, ~0u) ||
+	    kvm_luo_check(c, pat, KVM_PRIV_SIZE - pat, 0, 0) ||
+	    kvm_luo_check(c, KVM_PRIV_SIZE, KVM_GMEM_SIZE - KVM_PRIV_SIZE, 0, 0))
+		return -EIO;
+	return 0;
 }
 
 LUO_TEST(kvm_gmem_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
@@ -79,7 +98,7 @@ LUO_TEST(kvm_gmem_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	/* Binding fails unless the guest_memfd belongs to this very VM. */
 	r = kvm_luo_attach(&c, vm, gmem);
 	ASSERT_TRUE(!r, "memslots and vCPU: %s", strerror(-r));
-	r = kvm_luo_verify_guest(&c, seed);
+	r = verify(&c, seed);
 	ASSERT_TRUE(!r, "guest memory after the kexec");
 	/* Still preserved state until FINISH: attributes are not frozen. */
 	r = liveupdate_finish(s);
@@ -87,7 +106,7 @@ LUO_TEST(kvm_gmem_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	close(s);
 
 	/* An ordinary VM from now on. */
-	r = kvm_luo_verify_guest(&c, seed);
+	r = verify(&c, seed);
 	ASSERT_TRUE(!r, "guest memory after FINISH");
 	ASSERT_OK(fallocate(c.gmem, FALLOC_FL_KEEP_SIZE, KVM_PAT_SIZE, 4096));
 	ASSERT_OK(fallocate(c.gmem, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
