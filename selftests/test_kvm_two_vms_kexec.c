@@ -5,7 +5,8 @@
  * nothing but the session (every VM file has the same anonymous inode: VMs
  * are told apart by their struct kvm). In the next kernel VM A is retrieved
  * before its guest_memfd, B's guest_memfd before its VM; each guest_memfd
- * binds to its own VM only, and each guest finds its own memory.
+ * binds to its own VM only, and each guest finds its own memory. A third,
+ * default VM (no guest_memfd, no attributes) comes back as a default VM.
  */
 #include "liveupdate.h"
 #include "kvm_luo_util.h"
@@ -15,6 +16,7 @@
 #define TOK_B_GMEM	11
 #define TOK_A_GMEM	12
 #define TOK_B_VM	13
+#define TOK_DEF_VM	14
 
 static enum luo_result stage1(int luo)
 {
@@ -37,6 +39,9 @@ static enum luo_result stage1(int luo)
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, b.gmem, TOK_B_GMEM), "B gmem");
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, a.gmem, TOK_A_GMEM), "A gmem");
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, b.vm, TOK_B_VM), "B VM");
+	r = ioctl(a.kvm, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
+	ASSERT_OK(r);
+	ASSERT_TRUE(!liveupdate_preserve_fd(s, r, TOK_DEF_VM), "default VM");
 
 	luo_put("seed", "0x%x", seed);
 	return luo_handover();
@@ -50,7 +55,7 @@ LUO_TEST(kvm_two_vms_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		.slot = 5, .flags = KVM_MEM_GUEST_MEMFD,
 		.guest_phys_addr = 0x8000000, .memory_size = 4096,
 	};
-	int luo, s, a_vm, a_gmem, b_vm, b_gmem, r;
+	int luo, s, a_vm, a_gmem, b_vm, b_gmem, def_vm, r;
 	uint32_t seed;
 	void *page;
 
@@ -74,6 +79,15 @@ LUO_TEST(kvm_two_vms_kexec, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(a_gmem >= 0, "A gmem: %s", strerror(-a_gmem));
 	b_vm = liveupdate_retrieve_fd(s, TOK_B_VM);
 	ASSERT_TRUE(b_vm >= 0, "B VM: %s", strerror(-b_vm));
+
+	/* The VM types: only SW_PROTECTED VMs have private memory. */
+	def_vm = liveupdate_retrieve_fd(s, TOK_DEF_VM);
+	ASSERT_TRUE(def_vm >= 0, "default VM: %s", strerror(-def_vm));
+	ASSERT_TRUE(ioctl(def_vm, KVM_CHECK_EXTENSION,
+			  KVM_CAP_MEMORY_ATTRIBUTES) == 0, "default VM type");
+	ASSERT_TRUE(ioctl(a_vm, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_ATTRIBUTES) ==
+		    KVM_MEMORY_ATTRIBUTE_PRIVATE, "VM A type");
+	close(def_vm);
 
 	/* A guest_memfd binds to its own VM only. */
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
