@@ -31,6 +31,13 @@
  * unregistered: they leave the registry at once and release() runs when
  * their last bound file is done.
  *
+ * A file may depend on another file of its own session (a KVM guest_memfd
+ * on its VM): at preserve() or freeze() its handler names the other file
+ * with liveupdate_get_token_outgoing() and records the token; at
+ * retrieve() liveupdate_get_file_incoming() gives it that file, retrieving
+ * it first if userspace has not yet. A freeze() that cannot find its
+ * partner in the session fails, and with it the reboot.
+ *
  * A FLB (file-lifecycle-bound state) is shared state of a handler: it is
  * preserved with the first file of that handler and unpreserved with the
  * last; in the new kernel it is retrieved on first use and finished with
@@ -46,6 +53,7 @@
 #include <uapi/linux/liveupdate.h>
 
 struct file;
+struct luo_file;
 struct module;
 
 /* Compatible strings: up to 47 characters and the NUL. */
@@ -68,6 +76,9 @@ struct liveupdate_file_handler;
  * @serialized_data: the handler's own u64 carried across the kexec
  *                   (typically the physical address of its descriptor)
  * @private_data:    runtime data of the handler for this file
+ * @luo_file:        private: LUO's record of the file, for
+ *                   liveupdate_get_token_outgoing() and
+ *                   liveupdate_get_file_incoming(); NULL in can_preserve()
  */
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
@@ -77,6 +88,7 @@ struct liveupdate_file_op_args {
 	struct file *file;
 	u64 serialized_data;
 	void *private_data;
+	struct luo_file *luo_file;
 };
 
 /**
@@ -188,6 +200,10 @@ int liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
 int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp);
 int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp);
 int liveupdate_reboot(void);
+int liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,
+				  struct file *file, u64 *tokenp);
+int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
+				 u64 token, struct file **filep);
 
 #else
 
@@ -230,6 +246,20 @@ static inline int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb,
 }
 
 static inline int liveupdate_reboot(void) { return 0; }
+
+static inline int
+liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,
+			      struct file *file, u64 *tokenp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int
+liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
+			     u64 token, struct file **filep)
+{
+	return -EOPNOTSUPP;
+}
 
 #endif /* CONFIG_LIVEUPDATE */
 

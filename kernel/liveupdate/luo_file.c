@@ -14,6 +14,13 @@
  *
  * Every preserved object is also indexed by identity in luo_preserved, so
  * that one object cannot be preserved twice, in any session (EBUSY).
+ *
+ * A handler may tie its file to another file of the same session
+ * (liveupdate_get_token_outgoing() at preserve or freeze, then
+ * liveupdate_get_file_incoming() at retrieve). Retrieving the partner from
+ * inside a retrieve() is a nested luo_file_retrieve() under the same
+ * luo_lock; a file already in its own retrieve() is refused (-ELOOP), so a
+ * cycle of partners cannot recurse forever.
  */
 #define pr_fmt(fmt) "liveupdate: " fmt
 
@@ -242,6 +249,7 @@ static void luo_file_args(struct luo_file *f, struct liveupdate_file_op_args *ar
 		.file = f->file,
 		.serialized_data = f->data,
 		.private_data = f->private_data,
+		.luo_file = f,
 	};
 }
 
@@ -398,6 +406,8 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 		return -ENOENT;
 	if (f->retrieve_err)
 		return f->retrieve_err;
+	if (f->retrieving)
+		return -ELOOP;
 	if (!f->file) {
 		err = luo_file_bind(f);
 		if (err) {
@@ -416,7 +426,9 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 			return err;
 		}
 		luo_file_args(f, &args);
+		f->retrieving = true;
 		err = f->handler->ops->retrieve(&args);
+		f->retrieving = false;
 		if (err) {
 			f->retrieve_err = err;
 			f->released = true;
@@ -429,6 +441,68 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 	*filep = get_file(f->file);
 	return 0;
 }
+
+/**
+ * liveupdate_get_token_outgoing - token of a partner file in the same session
+ * @args:   the arguments of the calling handler's preserve() or freeze()
+ * @file:   a file the calling handler's file depends on
+ * @tokenp: out: the token under which @file is preserved
+ *
+ * Looks @file up among the files preserved in the session of @args (not
+ * in other sessions: a file and its partner cross the kexec together).
+ * Call it from freeze() to let userspace preserve the two in any order.
+ * Runs under luo_lock, like the callbacks; linear in the session's files.
+ *
+ * Return: 0, -EINVAL outside a preserve() or freeze() callback, or
+ * -ENOENT if @file is not preserved in that session.
+ */
+int liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,
+				  struct file *file, u64 *tokenp)
+{
+	struct luo_file *self = args->luo_file;
+	struct luo_file *f;
+
+	lockdep_assert_held(&luo_lock);
+	if (!self || !self->session || self->session->incoming || !file)
+		return -EINVAL;
+	list_for_each_entry(f, &self->session->files, list) {
+		if (f->file == file) {
+			*tokenp = f->token;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
+
+/**
+ * liveupdate_get_file_incoming - a partner file, retrieved if need be
+ * @args:  the arguments of the calling handler's retrieve()
+ * @token: the partner's token, as recorded by liveupdate_get_token_outgoing()
+ * @filep: out: the partner file, with a new reference for the caller
+ *
+ * If userspace has not retrieved the partner yet, its handler's retrieve()
+ * runs now (a later RETRIEVE_FD of @token returns the same file). A failure
+ * of that retrieve() is remembered for the partner as if userspace had
+ * asked. The calling handler should resolve its partner before it consumes
+ * any preserved memory of its own, so that its error path stays simple.
+ *
+ * Return: 0, -EINVAL outside a retrieve() callback or for its own token,
+ * -ENOENT if @token is not in the session, -ELOOP for a cycle of partners,
+ * or the partner's retrieve error.
+ */
+int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
+				 u64 token, struct file **filep)
+{
+	struct luo_file *self = args->luo_file;
+
+	lockdep_assert_held(&luo_lock);
+	if (!self || !self->session || !self->session->incoming ||
+	    token == self->token)
+		return -EINVAL;
+	return luo_file_retrieve(self->session, token, filep);
+}
+EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
 
 /**
  * luo_file_finish_all - FINISH: end the live update of every file of @s

@@ -107,6 +107,7 @@ struct luo_file {
 	bool released;			/* handler's retrieve failed: no finish() */
 	bool frozen;
 	bool busy;			/* incoming: can_finish said no */
+	bool retrieving;		/* incoming: in its handler's retrieve() */
 };
 
 struct luo_session {

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * guest_memfd.h - handover format of a private KVM guest_memfd
+ * ("guest_memfd_luo_private_v1").
+ *
+ * LUO's u64 for the file is the physical address of a preserved page
+ * holding struct guest_memfd_luo_desc. Its layout is that of upstream's
+ * "guest_memfd_luo_v1" record (the RFC's), with @flags 0: the file holds
+ * private memory of a KVM_X86_SW_PROTECTED_VM VM, which only makes sense
+ * together with that VM's memory attributes ("kvm_vm_luo_attrs_v1"); so
+ * the record has a compatible string of its own and a kernel that knows
+ * only shared guest_memfd refuses it by name.
+ *
+ * @vm_token is the LUO token of the VM file in the same session. The
+ * folios are nr_folios entries of struct guest_memfd_luo_folio in the
+ * preserved vmalloc area @folios, sorted by index; a missing index is a
+ * hole. Each folio is preserved with KHO at its order. A folio flagged
+ * UPTODATE was prepared for the guest (zeroed, then written by it) and is
+ * given to the guest as it is; any other is zeroed on first use.
+ * All fields little-endian; the structures are packed.
+ */
+#ifndef _LINUX_KHO_ABI_GUEST_MEMFD_H
+#define _LINUX_KHO_ABI_GUEST_MEMFD_H
+
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/kexec_handover.h>
+#include <linux/types.h>
+
+#define GUEST_MEMFD_LUO_COMPATIBLE	"guest_memfd_luo_private_v1"
+
+/* Folio entry: pfn in bits 0-51, flags in bits 52-63. */
+#define GUEST_MEMFD_LUO_PFN_MASK	GENMASK_ULL(51, 0)
+#define GUEST_MEMFD_LUO_FLAGS_SHIFT	52
+#define GUEST_MEMFD_LUO_FOLIO_UPTODATE	BIT_ULL(0)
+
+/**
+ * struct guest_memfd_luo_folio - one preserved folio
+ * @pfn_flags: page frame number of the folio's first page (bits 0-51) and
+ *             GUEST_MEMFD_LUO_FOLIO_* flags (bits 52-63)
+ * @index:     page cache index of the folio, in pages
+ */
+struct guest_memfd_luo_folio {
+	__le64 pfn_flags;
+	__le64 index;
+} __packed;
+
+/**
+ * struct guest_memfd_luo_desc - handover descriptor of one guest_memfd
+ * @size:      file size in bytes, a multiple of the page size
+ * @flags:     KVM_CREATE_GUEST_MEMFD flags; 0 (private) in this format
+ * @nr_folios: number of entries in @folios
+ * @vm_token:  LUO token of the file's VM in the same session
+ * @folios:    preserved vmalloc area of struct guest_memfd_luo_folio
+ *             entries; all zero when @nr_folios is 0
+ */
+struct guest_memfd_luo_desc {
+	__le64 size;
+	__le64 flags;
+	__le64 nr_folios;
+	__le64 vm_token;
+	struct kho_vmalloc folios;
+} __packed;
+
+static_assert(sizeof(struct guest_memfd_luo_folio) == 16);
+static_assert(sizeof(struct guest_memfd_luo_desc) == 48);
+
+#endif /* _LINUX_KHO_ABI_GUEST_MEMFD_H */

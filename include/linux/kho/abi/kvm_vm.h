@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm_vm.h - handover format of a KVM VM file ("kvm_vm_luo_attrs_v1").
+ *
+ * LUO's u64 for the file is the physical address of a preserved page
+ * holding struct kvm_vm_luo_desc. The memory attributes of the VM (which
+ * guest frames are private) are carried as runs: nr_runs entries of
+ * struct kvm_vm_luo_run in the preserved vmalloc area @runs, sorted by
+ * gfn, not overlapping, each with non-zero attributes. A frame in no run
+ * has no attributes (shared). Nothing else of the VM is carried: memslots,
+ * vCPUs and capabilities are re-created by the VMM in the new kernel.
+ *
+ * The record starts like upstream's "kvm_vm_luo_v1" (the VM type at offset
+ * 0) but carries the attributes too, hence its own compatible string.
+ * All fields little-endian; the structures are packed.
+ */
+#ifndef _LINUX_KHO_ABI_KVM_VM_H
+#define _LINUX_KHO_ABI_KVM_VM_H
+
+#include <linux/build_bug.h>
+#include <linux/kexec_handover.h>
+#include <linux/types.h>
+
+#define KVM_VM_LUO_COMPATIBLE	"kvm_vm_luo_attrs_v1"
+
+/**
+ * struct kvm_vm_luo_run - guest frames [@gfn, @gfn + @nr) with @attributes
+ * @gfn:        first guest frame number
+ * @nr:         number of frames, > 0
+ * @attributes: KVM_MEMORY_ATTRIBUTE_* bits, non-zero
+ */
+struct kvm_vm_luo_run {
+	__le64 gfn;
+	__le64 nr;
+	__le64 attributes;
+} __packed;
+
+/**
+ * struct kvm_vm_luo_desc - handover descriptor of one KVM VM
+ * @type:    the VM type given to KVM_CREATE_VM (KVM_X86_*_VM)
+ * @nr_runs: number of entries in @runs
+ * @runs:    preserved vmalloc area of struct kvm_vm_luo_run entries; all
+ *           zero when @nr_runs is 0
+ */
+struct kvm_vm_luo_desc {
+	__le64 type;
+	__le64 nr_runs;
+	struct kho_vmalloc runs;
+} __packed;
+
+static_assert(sizeof(struct kvm_vm_luo_run) == 24);
+static_assert(sizeof(struct kvm_vm_luo_desc) == 32);
+
+#endif /* _LINUX_KHO_ABI_KVM_VM_H */

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_memfd_luo.c - private guest_memfd across a live update.
+ *
+ * A Live Update Orchestrator (LUO) file handler for the guest_memfd files
+ * of KVM_X86_SW_PROTECTED_VM VMs: the guest's private memory. The next
+ * kernel gets the same physical pages back, nothing is copied.
+ *
+ * Outgoing kernel. preserve() freezes the file under its invalidate lock:
+ * from then on fallocate and punch hole fail with -EPERM and no folio is
+ * added to it (a guest access to a hole becomes a memory fault exit), so
+ * the folios it records now are all the file will have. Each folio is
+ * handed to KHO and recorded with its index. A folio the guest has not
+ * used yet is prepared now (zeroed and marked uptodate, as its first guest
+ * access would do): a vCPU still running before the reboot may write into
+ * it, and the next kernel must not zero it again. So every folio reaches
+ * the next kernel "prepared", which is what makes the guest read its data
+ * there and not zeroes. freeze() (at reboot) records the LUO token of the
+ * file's VM, which must be preserved in the same session; if it is not,
+ * the reboot fails.
+ *
+ * Incoming kernel. retrieve() first obtains the VM from LUO (retrieving it
+ * now if userspace has not yet), then creates a guest_memfd bound to that
+ * VM and puts the handed-over folios into it, uptodate. finish() releases
+ * the memory of a file that was never retrieved.
+ *
+ * Handover format "guest_memfd_luo_private_v1":
+ * include/linux/kho/abi/guest_memfd.h.
+ */
+#define pr_fmt(fmt) "guest_memfd_luo: " fmt
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/guest_memfd.h>
+#include <linux/kvm_host.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "kvm_luo.h"
+
+KHO_ADVERTISE_FORMAT(guest_memfd, GUEST_MEMFD_LUO_COMPATIBLE);
+
+/**
+ * struct kvm_gmem_luo - outgoing state of one preserved guest_memfd
+ * @desc:   the handover descriptor, in a preserved page
+ * @folios: the handover array, a preserved vmalloc area; NULL if empty
+ * @nr:     entries in @folios; each folio is preserved with KHO
+ */
+struct kvm_gmem_luo {
+	struct guest_memfd_luo_desc *desc;
+	struct guest_memfd_luo_folio *folios;
+	unsigned long nr;
+};
+
+static unsigned long kvm_gmem_luo_pfn(const struct guest_memfd_luo_folio *f)
+{
+	return le64_to_cpu(f->pfn_flags) & GUEST_MEMFD_LUO_PFN_MASK;
+}
+
+static u64 kvm_gmem_luo_flags(const struct guest_memfd_luo_folio *f)
+{
+	return le64_to_cpu(f->pfn_flags) >> GUEST_MEMFD_LUO_FLAGS_SHIFT;
+}
+
+/* Set or clear the frozen bit; caller holds the invalidate lock. */
+static void kvm_gmem_luo_set_frozen(struct inode *inode, bool frozen)
+{
+	unsigned long flags = (unsigned long)inode->i_private;
+
+	if (frozen)
+		flags |= KVM_GMEM_LUO_FROZEN;
+	else
+		flags &= ~KVM_GMEM_LUO_FROZEN;
+	inode->i_private = (void *)flags;
+}
+
+/* Undo kho_preserve_folio() for the first @nr entries of @v. */
+static void kvm_gmem_luo_unpreserve_folios(const struct guest_memfd_luo_folio *v,
+					   unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		kho_unpreserve_folio(pfn_folio(kvm_gmem_luo_pfn(&v[i])));
+}
+
+static unsigned long kvm_gmem_luo_count(struct address_space *mapping)
+{
+	struct folio_batch fbatch;
+	unsigned long n = 0;
+	pgoff_t start = 0;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch)) {
+		n += folio_batch_count(&fbatch);
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return n;
+}
+
+/* Prepare @folio for the guest if it is not yet, preserve and record it. */
+static int kvm_gmem_luo_add(struct folio *folio,
+			    struct guest_memfd_luo_folio *f)
+{
+	unsigned long i;
+	int err;
+
+	if (folio_test_hwpoison(folio))
+		return -EHWPOISON;
+	/* 6.12's guest_memfd only makes order-0 folios. */
+	if (folio_test_large(folio))
+		return -EOPNOTSUPP;
+
+	folio_lock(folio);
+	if (!folio_test_uptodate(folio)) {
+		for (i = 0; i < folio_nr_pages(folio); i++)
+			clear_highpage(folio_page(folio, i));
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+
+	err = kho_preserve_folio(folio);
+	if (err)
+		return err;
+	f->pfn_flags = cpu_to_le64(folio_pfn(folio) |
+				   (GUEST_MEMFD_LUO_FOLIO_UPTODATE <<
+				    GUEST_MEMFD_LUO_FLAGS_SHIFT));
+	f->index = cpu_to_le64(folio->index);
+	return 0;
+}
+
+/*
+ * Record every folio of @mapping into @v (room for @cap). The caller holds
+ * the invalidate lock and has frozen the file, so none comes or goes.
+ */
+static int kvm_gmem_luo_collect(struct address_space *mapping,
+				struct guest_memfd_luo_folio *v,
+				unsigned long cap, unsigned long *nrp)
+{
+	struct folio_batch fbatch;
+	unsigned long nr = 0, i;
+	pgoff_t start = 0;
+	int err = 0;
+
+	folio_batch_init(&fbatch);
+	while (!err && filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			if (WARN_ON_ONCE(nr == cap)) {
+				err = -EAGAIN;
+				break;
+			}
+			err = kvm_gmem_luo_add(fbatch.folios[i], &v[nr]);
+			if (err)
+				break;
+			nr++;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	*nrp = nr;
+	return err;
+}
+
+static bool kvm_gmem_luo_can_preserve(struct liveupdate_file_op_args *args)
+{
+	return kvm_gmem_is_file(args->file);
+}
+
+static int kvm_gmem_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct address_space *mapping = inode->i_mapping;
+	struct kvm *kvm = kvm_gmem_file_kvm(args->file);
+	struct guest_memfd_luo_folio *v = NULL;
+	unsigned long cap, nr = 0;
+	struct kvm_gmem_luo *g;
+	int err;
+
+	if (kvm_luo_check_vm_type(kvm) || !kvm_arch_has_private_mem(kvm)) {
+		pr_warn("session '%s' token %llu: only guest_memfd of software-protected VMs can be preserved\n",
+			args->session, args->token);
+		return -EOPNOTSUPP;
+	}
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->desc = kho_alloc_preserve(sizeof(*g->desc));
+	if (IS_ERR(g->desc)) {
+		err = PTR_ERR(g->desc);
+		goto free_g;
+	}
+
+	filemap_invalidate_lock(mapping);
+	if ((unsigned long)inode->i_private) {
+		/* Creation flags this format cannot carry, or frozen already. */
+		err = -EOPNOTSUPP;
+		goto unlock;
+	}
+	kvm_gmem_luo_set_frozen(inode, true);
+	cap = kvm_gmem_luo_count(mapping);
+	if (cap) {
+		v = vcalloc(cap, sizeof(*v));
+		if (!v) {
+			err = -ENOMEM;
+			goto thaw;
+		}
+		err = kvm_gmem_luo_collect(mapping, v, cap, &nr);
+		if (err)
+			goto unpreserve_folios;
+		err = kho_preserve_vmalloc(v, &g->desc->folios);
+		if (err)
+			goto unpreserve_folios;
+	}
+	filemap_invalidate_unlock(mapping);
+
+	g->folios = v;
+	g->nr = nr;
+	g->desc->size = cpu_to_le64(i_size_read(inode));
+	g->desc->flags = 0;
+	g->desc->nr_folios = cpu_to_le64(nr);
+	args->serialized_data = virt_to_phys(g->desc);
+	args->private_data = g;
+	return 0;
+
+unpreserve_folios:
+	kvm_gmem_luo_unpreserve_folios(v, nr);
+	vfree(v);
+thaw:
+	kvm_gmem_luo_set_frozen(inode, false);
+unlock:
+	filemap_invalidate_unlock(mapping);
+	kho_unpreserve_free(g->desc);
+free_g:
+	kfree(g);
+	if (err == -EHWPOISON)
+		pr_warn("session '%s' token %llu: guest_memfd has a poisoned page\n",
+			args->session, args->token);
+	return err;
+}
+
+static void kvm_gmem_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct kvm_gmem_luo *g = args->private_data;
+
+	kvm_gmem_luo_unpreserve_folios(g->folios, g->nr);
+	if (g->folios) {
+		kho_unpreserve_vmalloc(&g->desc->folios);
+		vfree(g->folios);
+	}
+	kho_unpreserve_free(g->desc);
+	kfree(g);
+
+	filemap_invalidate_lock(inode->i_mapping);
+	kvm_gmem_luo_set_frozen(inode, false);
+	filemap_invalidate_unlock(inode->i_mapping);
+}
+
+/*
+ * At reboot: the file needs its VM in the next kernel, so the VM must be
+ * preserved in the same session. Record its token. Does not allocate.
+ */
+static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
+{
+	struct kvm_gmem_luo *g = args->private_data;
+	struct kvm *kvm = kvm_gmem_file_kvm(args->file);
+	struct file *vm_file = kvm_luo_outgoing_vm_file(kvm);
+	u64 token;
+	int err = -ENOENT;
+
+	if (vm_file)
+		err = liveupdate_get_token_outgoing(args, vm_file, &token);
+	if (err) {
+		pr_warn("session '%s' token %llu: the guest_memfd's VM is not preserved in the same session\n",
+			args->session, args->token);
+		return err;
+	}
+	g->desc->vm_token = cpu_to_le64(token);
+	return 0;
+}
+
+/* ---- Incoming kernel ------------------------------------------------ */
+
+/* Copy the descriptor at @phys and release its page (claimed first). */
+static int kvm_gmem_luo_read_desc(u64 phys, struct guest_memfd_luo_desc *desc)
+{
+	struct folio *folio;
+
+	if (!phys || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	memcpy(desc, folio_address(folio), sizeof(*desc));
+	folio_put(folio);
+	return 0;
+}
+
+/* The folio array (its pages are claimed either way); *@nr its entries. */
+static struct guest_memfd_luo_folio *
+kvm_gmem_luo_restore_array(const struct guest_memfd_luo_desc *desc, u64 *nr)
+{
+	u64 cap = (u64)desc->folios.total_pages *
+		  (PAGE_SIZE / sizeof(struct guest_memfd_luo_folio));
+	struct guest_memfd_luo_folio *v;
+
+	*nr = 0;
+	if (!desc->folios.total_pages)
+		return NULL;
+	v = kho_restore_vmalloc(&desc->folios);
+	if (v)
+		*nr = min(le64_to_cpu(desc->nr_folios), cap);
+	return v;
+}
+
+/* Claim and free the folios of entries [@from, @nr) of @v. */
+static void kvm_gmem_luo_drain(const struct guest_memfd_luo_folio *v, u64 from,
+			       u64 nr)
+{
+	for (; from < nr; from++) {
+		struct folio *folio;
+
+		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(&v[from])));
+		if (folio)
+			folio_put(folio);
+		cond_resched();
+	}
+}
+
+static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
+				   u64 nr)
+{
+	u64 size = le64_to_cpu(desc->size);
+
+	if (desc->flags)
+		return -EOPNOTSUPP;
+	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
+		return -EINVAL;
+	if (le64_to_cpu(desc->nr_folios) > size >> PAGE_SHIFT ||
+	    le64_to_cpu(desc->nr_folios) != nr)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Claim the folio of entry @f and put it into @mapping, whose last index
+ * is below @nr_index. The folio is consumed either way.
+ */
+static int kvm_gmem_luo_insert(struct address_space *mapping,
+			       const struct guest_memfd_luo_folio *f,
+			       u64 nr_index)
+{
+	u64 flags = kvm_gmem_luo_flags(f);
+	u64 index = le64_to_cpu(f->index);
+	struct folio *folio;
+	int err = -EINVAL;
+
+	folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
+	if (!folio)
+		return -EINVAL;
+	if ((flags & ~GUEST_MEMFD_LUO_FOLIO_UPTODATE) || index >= nr_index ||
+	    folio_test_large(folio))
+		goto put;
+
+	err = filemap_add_folio(mapping, folio, index, GFP_KERNEL);
+	if (err)
+		goto put;
+	if (flags & GUEST_MEMFD_LUO_FOLIO_UPTODATE)
+		folio_mark_uptodate(folio);
+	folio_unlock(folio);
+put:
+	folio_put(folio);
+	return err;
+}
+
+static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
+				struct file **filep)
+{
+	struct guest_memfd_luo_desc desc;
+	struct guest_memfd_luo_folio *v;
+	struct file *vm_file, *file;
+	struct kvm *kvm;
+	u64 i = 0, nr, size;
+	int err;
+
+	err = kvm_gmem_luo_read_desc(args->serialized_data, &desc);
+	if (err)
+		return err;
+	v = kvm_gmem_luo_restore_array(&desc, &nr);
+	err = kvm_gmem_luo_check_desc(&desc, nr);
+	if (err)
+		goto drain;
+	size = le64_to_cpu(desc.size);
+
+	/* The VM first: with the attributes in place, then its memory. */
+	err = liveupdate_get_file_incoming(args, le64_to_cpu(desc.vm_token),
+					   &vm_file);
+	if (err)
+		goto drain;
+	err = -EINVAL;
+	if (!file_is_kvm(vm_file))
+		goto put_vm;
+	kvm = vm_file->private_data;
+	if (!kvm_arch_has_private_mem(kvm))
+		goto put_vm;
+
+	file = kvm_gmem_create_file(kvm, size, 0);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto put_vm;
+	}
+	while (i < nr) {
+		err = kvm_gmem_luo_insert(file->f_mapping, &v[i++],
+					  size >> PAGE_SHIFT);
+		if (err)
+			goto put_file;
+		cond_resched();
+	}
+	/* The new guest_memfd holds the VM itself. */
+	fput(vm_file);
+	vfree(v);
+	*filep = file;
+	return 0;
+
+put_file:
+	/* Frees the folios already in its page cache. */
+	fput(file);
+put_vm:
+	fput(vm_file);
+drain:
+	kvm_gmem_luo_drain(v, i, nr);
+	vfree(v);
+	return err;
+}
+
+/* On failure every page handed over for the file has been released. */
+static int kvm_gmem_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	int err = kvm_gmem_luo_restore(args, &args->file);
+
+	if (err)
+		pr_warn("session '%s' token %llu: cannot retrieve guest_memfd: %d\n",
+			args->session, args->token, err);
+	return err;
+}
+
+static void kvm_gmem_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct guest_memfd_luo_desc desc;
+	struct guest_memfd_luo_folio *v;
+	u64 nr;
+
+	if (args->retrieved)
+		return;
+	if (kvm_gmem_luo_read_desc(args->serialized_data, &desc))
+		return;
+	v = kvm_gmem_luo_restore_array(&desc, &nr);
+	kvm_gmem_luo_drain(v, 0, nr);
+	vfree(v);
+}
+
+static const struct liveupdate_file_ops kvm_gmem_luo_ops = {
+	.can_preserve	= kvm_gmem_luo_can_preserve,
+	.preserve	= kvm_gmem_luo_preserve,
+	.unpreserve	= kvm_gmem_luo_unpreserve,
+	.freeze		= kvm_gmem_luo_freeze,
+	.retrieve	= kvm_gmem_luo_retrieve,
+	.finish		= kvm_gmem_luo_finish,
+	.owner		= THIS_MODULE,
+};
+
+static struct liveupdate_file_handler kvm_gmem_luo_handler = {
+	.ops		= &kvm_gmem_luo_ops,
+	.compatible	= GUEST_MEMFD_LUO_COMPATIBLE,
+};
+
+/**
+ * kvm_gmem_luo_register - register the guest_memfd handler
+ *
+ * Return: 0 or the error of liveupdate_register_file_handler().
+ */
+int kvm_gmem_luo_register(void)
+{
+	return liveupdate_register_file_handler(&kvm_gmem_luo_handler);
+}
+
+/**
+ * kvm_gmem_luo_unregister - unregister the guest_memfd handler
+ */
+void kvm_gmem_luo_unregister(void)
+{
+	liveupdate_unregister_file_handler(&kvm_gmem_luo_handler);
+}

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_luo.c - KVM VM files across a live update.
+ *
+ * A Live Update Orchestrator (LUO) file handler for KVM VM files
+ * (KVM_CREATE_VM). What the next kernel needs to run the guest's memory
+ * again is small: the VM type and the memory attributes (which guest
+ * frames are private, i.e. backed by guest_memfd). Memslots name host
+ * virtual addresses of a process that is gone by then, and vCPUs, caps and
+ * devices are the VMM's to set up again, so they are not carried.
+ *
+ * Outgoing kernel. preserve() refuses VM types whose state lives outside
+ * the kernel (SEV, SEV-ES, SNP: firmware and ASIDs), records the
+ * attributes as runs of frames with the same attributes into preserved
+ * memory, and from then on KVM_SET_MEMORY_ATTRIBUTES fails with -EBUSY
+ * until the VM is unpreserved: the record stays exact without work at
+ * reboot. All VM files share one anonymous inode, so a VM is identified by
+ * its struct kvm, not by the inode.
+ *
+ * Incoming kernel. retrieve() creates a new VM of the same type in the
+ * retrieving process (which becomes the VM's owner, as with KVM_CREATE_VM)
+ * and sets the attributes again. It also runs when a guest_memfd of the VM
+ * is retrieved first (guest_memfd_luo.c asks LUO for its VM).
+ *
+ * Handover format "kvm_vm_luo_attrs_v1": include/linux/kho/abi/kvm_vm.h.
+ */
+#define pr_fmt(fmt) "kvm_luo: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/kvm_vm.h>
+#include <linux/kvm_host.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "kvm_luo.h"
+
+KHO_ADVERTISE_FORMAT(kvm_vm, KVM_VM_LUO_COMPATIBLE);
+
+/**
+ * struct kvm_vm_luo - outgoing state of one preserved VM (private_data)
+ * @kvm:  the VM
+ * @file: its file (LUO holds a reference while it is preserved)
+ * @desc: the handover descriptor, in a preserved page
+ * @runs: the handover array of runs, a preserved vmalloc area; NULL if
+ *        the VM has no attributes
+ */
+struct kvm_vm_luo {
+	struct kvm *kvm;
+	struct file *file;
+	struct kvm_vm_luo_desc *desc;
+	struct kvm_vm_luo_run *runs;
+};
+
+/*
+ * Preserved VMs, by struct kvm. Changed under luo_lock and the VM's
+ * slots_lock, so either one is enough to read it.
+ */
+static DEFINE_XARRAY(kvm_luo_vms);
+
+/* Names of retrieved VMs (their debugfs directory): "luo<n>". */
+static atomic_t kvm_luo_vm_seq = ATOMIC_INIT(0);
+
+/**
+ * kvm_luo_check_vm_type - can a VM of this type cross a live update?
+ * @kvm: the VM
+ *
+ * Return: 0 for default and software-protected VMs, -EOPNOTSUPP for VM
+ * types whose state the kernel cannot hand over (SEV, SEV-ES, SNP).
+ */
+int kvm_luo_check_vm_type(struct kvm *kvm)
+{
+	switch (kvm->arch.vm_type) {
+	case KVM_X86_DEFAULT_VM:
+	case KVM_X86_SW_PROTECTED_VM:
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/**
+ * kvm_luo_vm_check_attrs - may the memory attributes of @kvm change now?
+ * @kvm: the VM; the caller holds its slots_lock
+ *
+ * Return: 0, or -EBUSY while the VM is preserved for a live update.
+ */
+int kvm_luo_vm_check_attrs(struct kvm *kvm)
+{
+	lockdep_assert_held(&kvm->slots_lock);
+	return xa_load(&kvm_luo_vms, (unsigned long)kvm) ? -EBUSY : 0;
+}
+
+/**
+ * kvm_luo_outgoing_vm_file - the file of @kvm if it is preserved
+ * @kvm: the VM
+ *
+ * For the guest_memfd handler, which runs under luo_lock.
+ *
+ * Return: the VM's preserved file (no new reference), or NULL.
+ */
+struct file *kvm_luo_outgoing_vm_file(struct kvm *kvm)
+{
+	struct kvm_vm_luo *v = xa_load(&kvm_luo_vms, (unsigned long)kvm);
+
+	return v ? v->file : NULL;
+}
+
+/*
+ * Walk the attributes of @kvm (slots_lock held) as runs of frames with the
+ * same non-zero attributes. Write up to @cap of them into @runs (if not
+ * NULL); return how many there are.
+ */
+static unsigned long kvm_luo_scan_runs(struct kvm *kvm,
+				       struct kvm_vm_luo_run *runs,
+				       unsigned long cap)
+{
+	u64 gfn = 0, nr = 0, attrs = 0;
+	unsigned long index, n = 0;
+	void *entry;
+
+	xa_for_each(&kvm->mem_attr_array, index, entry) {
+		u64 a = xa_is_value(entry) ? xa_to_value(entry) : 0;
+
+		cond_resched();
+		if (a && nr && a == attrs && index == gfn + nr) {
+			nr++;
+			continue;
+		}
+		if (nr && runs && n <= cap) {
+			runs[n - 1].gfn = cpu_to_le64(gfn);
+			runs[n - 1].nr = cpu_to_le64(nr);
+			runs[n - 1].attributes = cpu_to_le64(attrs);
+		}
+		nr = 0;
+		if (!a)
+			continue;
+		gfn = index;
+		nr = 1;
+		attrs = a;
+		n++;
+	}
+	if (nr && runs && n <= cap) {
+		runs[n - 1].gfn = cpu_to_le64(gfn);
+		runs[n - 1].nr = cpu_to_le64(nr);
+		runs[n - 1].attributes = cpu_to_le64(attrs);
+	}
+	return n;
+}
+
+static bool kvm_luo_can_preserve(struct liveupdate_file_op_args *args)
+{
+	return file_is_kvm(args->file);
+}
+
+static unsigned long kvm_luo_get_id(struct file *file)
+{
+	return (unsigned long)file->private_data;
+}
+
+static int kvm_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct kvm *kvm = args->file->private_data;
+	unsigned long nr, filled;
+	struct kvm_vm_luo *v;
+	int err;
+
+	if (kvm_luo_check_vm_type(kvm)) {
+		pr_warn("session '%s' token %llu: VM type %d keeps its state in firmware, cannot be preserved\n",
+			args->session, args->token, kvm->arch.vm_type);
+		return -EOPNOTSUPP;
+	}
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	v->kvm = kvm;
+	v->file = args->file;
+	v->desc = kho_alloc_preserve(sizeof(*v->desc));
+	if (IS_ERR(v->desc)) {
+		err = PTR_ERR(v->desc);
+		goto free_v;
+	}
+
+	/* From here on the attributes cannot change: they are recorded. */
+	mutex_lock(&kvm->slots_lock);
+	err = xa_insert(&kvm_luo_vms, (unsigned long)kvm, v, GFP_KERNEL);
+	if (err) {
+		mutex_unlock(&kvm->slots_lock);
+		goto free_desc;
+	}
+	nr = kvm_luo_scan_runs(kvm, NULL, 0);
+	if (nr) {
+		v->runs = vcalloc(nr, sizeof(*v->runs));
+		if (!v->runs) {
+			err = -ENOMEM;
+			goto unlist;
+		}
+		filled = kvm_luo_scan_runs(kvm, v->runs, nr);
+		if (WARN_ON_ONCE(filled != nr)) {
+			err = -EAGAIN;
+			goto free_runs;
+		}
+	}
+	mutex_unlock(&kvm->slots_lock);
+
+	if (nr) {
+		err = kho_preserve_vmalloc(v->runs, &v->desc->runs);
+		if (err)
+			goto relock;
+	}
+	v->desc->type = cpu_to_le64(kvm->arch.vm_type);
+	v->desc->nr_runs = cpu_to_le64(nr);
+
+	args->serialized_data = virt_to_phys(v->desc);
+	args->private_data = v;
+	return 0;
+
+relock:
+	mutex_lock(&kvm->slots_lock);
+free_runs:
+	vfree(v->runs);
+unlist:
+	xa_erase(&kvm_luo_vms, (unsigned long)kvm);
+	mutex_unlock(&kvm->slots_lock);
+free_desc:
+	kho_unpreserve_free(v->desc);
+free_v:
+	kfree(v);
+	return err;
+}
+
+static void kvm_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct kvm_vm_luo *v = args->private_data;
+	struct kvm *kvm = v->kvm;
+
+	mutex_lock(&kvm->slots_lock);
+	xa_erase(&kvm_luo_vms, (unsigned long)kvm);
+	mutex_unlock(&kvm->slots_lock);
+
+	if (v->runs) {
+		kho_unpreserve_vmalloc(&v->desc->runs);
+		vfree(v->runs);
+	}
+	kho_unpreserve_free(v->desc);
+	kfree(v);
+}
+
+/* ---- Incoming kernel ------------------------------------------------ */
+
+/*
+ * Copy the descriptor at @phys and release its page; the page is claimed
+ * from KHO before it is read, so a bad address is refused.
+ */
+static int kvm_luo_read_desc(u64 phys, struct kvm_vm_luo_desc *desc)
+{
+	struct folio *folio;
+
+	if (!phys || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	memcpy(desc, folio_address(folio), sizeof(*desc));
+	folio_put(folio);
+	return 0;
+}
+
+/*
+ * The runs array of @desc (its preserved pages are claimed either way),
+ * or NULL; *@nr is the number of entries it really holds.
+ */
+static struct kvm_vm_luo_run *
+kvm_luo_restore_runs(const struct kvm_vm_luo_desc *desc, u64 *nr)
+{
+	u64 cap = (u64)desc->runs.total_pages *
+		  (PAGE_SIZE / sizeof(struct kvm_vm_luo_run));
+	struct kvm_vm_luo_run *runs;
+
+	*nr = 0;
+	if (!desc->runs.total_pages)
+		return NULL;
+	runs = kho_restore_vmalloc(&desc->runs);
+	if (runs)
+		*nr = min(le64_to_cpu(desc->nr_runs), cap);
+	return runs;
+}
+
+/* Frames a run may reach: 52-bit guest physical addresses. */
+#define KVM_LUO_GFN_LIMIT	BIT_ULL(52 - PAGE_SHIFT)
+
+/* Runs must be sorted, disjoint, non-empty, in range and private-only. */
+static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_vm_luo_run *runs,
+			    u64 nr)
+{
+	u64 i, end = 0;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		u64 gfn = le64_to_cpu(runs[i].gfn);
+		u64 n = le64_to_cpu(runs[i].nr);
+		u64 attrs = le64_to_cpu(runs[i].attributes);
+
+		if (attrs != KVM_MEMORY_ATTRIBUTE_PRIVATE ||
+		    !kvm_arch_has_private_mem(kvm) || !n ||
+		    gfn < end || gfn >= KVM_LUO_GFN_LIMIT ||
+		    n > KVM_LUO_GFN_LIMIT - gfn)
+			return -EINVAL;
+		end = gfn + n;
+		err = kvm_vm_set_mem_attributes(kvm, gfn, end, attrs);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int kvm_luo_restore(u64 phys, struct file **filep)
+{
+	struct kvm_vm_luo_desc desc;
+	char fdname[16];
+	struct kvm_vm_luo_run *runs;
+	struct file *file;
+	u64 type, nr;
+	int err;
+
+	err = kvm_luo_read_desc(phys, &desc);
+	if (err)
+		return err;
+	runs = kvm_luo_restore_runs(&desc, &nr);
+	if (nr != le64_to_cpu(desc.nr_runs)) {
+		err = -EINVAL;
+		goto free_runs;
+	}
+	type = le64_to_cpu(desc.type);
+	if (type != KVM_X86_DEFAULT_VM && type != KVM_X86_SW_PROTECTED_VM) {
+		err = -EOPNOTSUPP;
+		goto free_runs;
+	}
+
+	snprintf(fdname, sizeof(fdname), "luo%u",
+		 (unsigned int)atomic_inc_return(&kvm_luo_vm_seq));
+	file = kvm_create_vm_file(type, fdname);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto free_runs;
+	}
+	err = kvm_luo_set_runs(file->private_data, runs, nr);
+	if (err) {
+		fput(file);
+		goto free_runs;
+	}
+	*filep = file;
+free_runs:
+	vfree(runs);
+	return err;
+}
+
+/* On failure everything handed over for the VM has been released. */
+static int kvm_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	int err = kvm_luo_restore(args->serialized_data, &args->file);
+
+	if (err)
+		pr_warn("session '%s' token %llu: cannot retrieve VM: %d\n",
+			args->session, args->token, err);
+	return err;
+}
+
+static void kvm_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct kvm_vm_luo_desc desc;
+	u64 nr;
+
+	/* A retrieved VM released its handover memory at retrieve. */
+	if (args->retrieved)
+		return;
+	if (kvm_luo_read_desc(args->serialized_data, &desc))
+		return;
+	vfree(kvm_luo_restore_runs(&desc, &nr));
+}
+
+static const struct liveupdate_file_ops kvm_luo_ops = {
+	.can_preserve	= kvm_luo_can_preserve,
+	.preserve	= kvm_luo_preserve,
+	.unpreserve	= kvm_luo_unpreserve,
+	.retrieve	= kvm_luo_retrieve,
+	.finish		= kvm_luo_finish,
+	.get_id		= kvm_luo_get_id,
+	.owner		= THIS_MODULE,
+};
+
+static struct liveupdate_file_handler kvm_luo_handler = {
+	.ops		= &kvm_luo_ops,
+	.compatible	= KVM_VM_LUO_COMPATIBLE,
+};
+
+/**
+ * kvm_luo_init - register the VM and guest_memfd handlers
+ *
+ * Called by kvm_init(). A failure only costs live update of VMs, not KVM:
+ * it is logged and KVM goes on.
+ */
+void kvm_luo_init(void)
+{
+	int err = liveupdate_register_file_handler(&kvm_luo_handler);
+
+	/* -EOPNOTSUPP: live update is off in this kernel. */
+	if (err == -EOPNOTSUPP)
+		return;
+	if (!err) {
+		err = kvm_gmem_luo_register();
+		if (!err)
+			return;
+		liveupdate_unregister_file_handler(&kvm_luo_handler);
+	}
+	pr_err("cannot register the KVM live update handlers: %d\n", err);
+}
+
+/**
+ * kvm_luo_exit - unregister the handlers (kvm_exit())
+ *
+ * Preserved files hold a reference to the module, so no file is bound to
+ * the handlers when the module goes away.
+ */
+void kvm_luo_exit(void)
+{
+	kvm_gmem_luo_unregister();
+	liveupdate_unregister_file_handler(&kvm_luo_handler);
+}
