@@ -642,42 +642,17 @@ static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/*
- * Copy the descriptor at @phys and release its page. The page is claimed
- * from KHO before it is read: a bad address is refused, never dereferenced.
- */
+/* The descriptor at @phys (its page released) and its folio array. */
 static int memfd_luo_read_desc(u64 phys, struct memfd_luo_desc *desc)
 {
-	struct folio *folio;
-
-	if (!phys || !PAGE_ALIGNED(phys))
-		return -EINVAL;
-	folio = kho_restore_folio(phys);
-	if (!folio)
-		return -EINVAL;
-	memcpy(desc, folio_address(folio), sizeof(*desc));
-	folio_put(folio);
-	return 0;
+	return kho_restore_copy(phys, desc, sizeof(*desc));
 }
 
-/*
- * Get the folio array back (its preserved pages are released either way).
- * *@nr is the number of entries it really holds, at most nr_folios.
- */
 static struct memfd_luo_folio *
 memfd_luo_restore_array(const struct memfd_luo_desc *desc, u64 *nr)
 {
-	u64 cap = (u64)desc->folios.total_pages *
-		  (PAGE_SIZE / sizeof(struct memfd_luo_folio));
-	struct memfd_luo_folio *v;
-
-	*nr = 0;
-	if (!desc->folios.total_pages)
-		return NULL;
-	v = kho_restore_vmalloc(&desc->folios);
-	if (v)
-		*nr = min(le64_to_cpu(desc->nr_folios), cap);
-	return v;
+	return kho_restore_array(&desc->folios, le64_to_cpu(desc->nr_folios),
+				 sizeof(struct memfd_luo_folio), nr);
 }
 
 /* Restore and free the folios of entries [from, nr) of @v. */

@@ -72,6 +72,9 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
 int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
 void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
+void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
+			size_t size, u64 *nr);
+int kho_restore_copy(phys_addr_t phys, void *buf, size_t len);
 
 void *kho_alloc_preserve(size_t size);
 void kho_unpreserve_free(void *mem);
@@ -129,6 +132,18 @@ static inline void kho_unpreserve_vmalloc(struct kho_vmalloc *p) { }
 static inline void *kho_restore_vmalloc(const struct kho_vmalloc *p)
 {
 	return NULL;
+}
+
+static inline void *kho_restore_array(const struct kho_vmalloc *area,
+				      u64 count, size_t size, u64 *nr)
+{
+	*nr = 0;
+	return NULL;
+}
+
+static inline int kho_restore_copy(phys_addr_t phys, void *buf, size_t len)
+{
+	return -EOPNOTSUPP;
 }
 
 static inline void *kho_alloc_preserve(size_t size)

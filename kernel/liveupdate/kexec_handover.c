@@ -425,6 +425,37 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
 /**
+ * kho_restore_copy - copy a preserved record out and release its folio
+ * @phys: physical address of the folio the record was preserved in
+ * @buf:  where to copy it
+ * @len:  its size, at most the folio's
+ *
+ * For small handover records (descriptors). The folio is claimed from KHO
+ * before it is read: an address the previous kernel did not preserve is
+ * refused, never dereferenced.
+ *
+ * Return: 0, or -EINVAL if no folio (or a smaller one) was preserved there.
+ */
+int kho_restore_copy(phys_addr_t phys, void *buf, size_t len)
+{
+	struct folio *folio;
+	int err = 0;
+
+	if (!phys || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	if (folio_size(folio) < len)
+		err = -EINVAL;
+	else
+		memcpy(buf, folio_address(folio), len);
+	folio_put(folio);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_restore_copy);
+
+/**
  * kho_restore_pages - get back a page range preserved by the previous kernel
  * @phys:     physical address of the first page
  * @nr_pages: number of pages, as preserved

@@ -178,3 +178,32 @@ bad:
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
+
+/**
+ * kho_restore_array - get back a preserved vmalloc array of records
+ * @area:  its preservation descriptor
+ * @count: the number of records the handover says it holds
+ * @size:  the size of one record
+ * @nr:    set to the number of records it really holds: @count, but no
+ *	   more than fit in its pages (handover data is not trusted)
+ *
+ * The area's preserved pages are claimed whether or not it can be mapped.
+ *
+ * Return: the array (to be vfree()d), or NULL, with *@nr = 0, if it is
+ * empty or cannot be restored.
+ */
+void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
+			size_t size, u64 *nr)
+{
+	u64 cap = (u64)area->total_pages * (PAGE_SIZE / size);
+	void *v;
+
+	*nr = 0;
+	if (!area->total_pages)
+		return NULL;
+	v = kho_restore_vmalloc(area);
+	if (v)
+		*nr = min(count, cap);
+	return v;
+}
+EXPORT_SYMBOL_GPL(kho_restore_array);

@@ -290,36 +290,17 @@ static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/* Copy the descriptor at @phys and release its page (claimed first). */
+/* The descriptor at @phys (its page released) and its folio array. */
 static int kvm_gmem_luo_read_desc(u64 phys, struct guest_memfd_luo_desc *desc)
 {
-	struct folio *folio;
-
-	if (!phys || !PAGE_ALIGNED(phys))
-		return -EINVAL;
-	folio = kho_restore_folio(phys);
-	if (!folio)
-		return -EINVAL;
-	memcpy(desc, folio_address(folio), sizeof(*desc));
-	folio_put(folio);
-	return 0;
+	return kho_restore_copy(phys, desc, sizeof(*desc));
 }
 
-/* The folio array (its pages are claimed either way); *@nr its entries. */
 static struct guest_memfd_luo_folio *
 kvm_gmem_luo_restore_array(const struct guest_memfd_luo_desc *desc, u64 *nr)
 {
-	u64 cap = (u64)desc->folios.total_pages *
-		  (PAGE_SIZE / sizeof(struct guest_memfd_luo_folio));
-	struct guest_memfd_luo_folio *v;
-
-	*nr = 0;
-	if (!desc->folios.total_pages)
-		return NULL;
-	v = kho_restore_vmalloc(&desc->folios);
-	if (v)
-		*nr = min(le64_to_cpu(desc->nr_folios), cap);
-	return v;
+	return kho_restore_array(&desc->folios, le64_to_cpu(desc->nr_folios),
+				 sizeof(struct guest_memfd_luo_folio), nr);
 }
 
 /* Claim and free the folios of entries [@from, @nr) of @v. */

@@ -256,42 +256,17 @@ static void kvm_luo_unpreserve(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/*
- * Copy the descriptor at @phys and release its page; the page is claimed
- * from KHO before it is read, so a bad address is refused.
- */
+/* The descriptor at @phys (its page released) and its runs array. */
 static int kvm_luo_read_desc(u64 phys, struct kvm_vm_luo_desc *desc)
 {
-	struct folio *folio;
-
-	if (!phys || !PAGE_ALIGNED(phys))
-		return -EINVAL;
-	folio = kho_restore_folio(phys);
-	if (!folio)
-		return -EINVAL;
-	memcpy(desc, folio_address(folio), sizeof(*desc));
-	folio_put(folio);
-	return 0;
+	return kho_restore_copy(phys, desc, sizeof(*desc));
 }
 
-/*
- * The runs array of @desc (its preserved pages are claimed either way),
- * or NULL; *@nr is the number of entries it really holds.
- */
 static struct kvm_vm_luo_run *
 kvm_luo_restore_runs(const struct kvm_vm_luo_desc *desc, u64 *nr)
 {
-	u64 cap = (u64)desc->runs.total_pages *
-		  (PAGE_SIZE / sizeof(struct kvm_vm_luo_run));
-	struct kvm_vm_luo_run *runs;
-
-	*nr = 0;
-	if (!desc->runs.total_pages)
-		return NULL;
-	runs = kho_restore_vmalloc(&desc->runs);
-	if (runs)
-		*nr = min(le64_to_cpu(desc->nr_runs), cap);
-	return runs;
+	return kho_restore_array(&desc->runs, le64_to_cpu(desc->nr_runs),
+				 sizeof(struct kvm_vm_luo_run), nr);
 }
 
 /* Frames a run may reach: 52-bit guest physical addresses. */
