@@ -87,6 +87,13 @@ done
 nsel=${#selected[@]}
 for v in "${variants[@]}"; do
 	IFS=: read -r vlabel vkernel vinitrd vtests <<<"$v"
+	# A variant's test list is checked like TESTS: a typo is an error.
+	for t in $vtests; do
+		if ! printf '%s\n' "${all[@]}" | cut -f1 | grep -qxF -- "$t"; then
+			echo "run-tests: --variant $vlabel names no test '$t'" >&2
+			exit 1
+		fi
+	done
 	for ((j = 0; j < nsel; j++)); do
 		name=${selected[j]%%$'\t'*}
 		for t in $vtests; do
