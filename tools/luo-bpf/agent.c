@@ -200,7 +200,8 @@ static int listen_on(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	char dir[sizeof(addr.sun_path)], *slash;
-	int fd;
+	mode_t mask;
+	int fd, err;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -215,10 +216,17 @@ static int listen_on(const char *path)
 	if (fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    chmod(path, 0666) || listen(fd, 16)) {
-		int err = -errno;
-
+	/*
+	 * Create the socket 0666 in bind() itself: a chmod() afterwards
+	 * leaves a window in which a non-root client gets EACCES, which it
+	 * does not retry.
+	 */
+	mask = umask(0111);
+	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
+	umask(mask);
+	if (!err && listen(fd, 16))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}
