@@ -7,6 +7,7 @@
 #   make run         the live-update demo (memfd across a kexec)
 #   make bench       benchmarks on the distribution-like kernel, printed as
 #                    figures from runs
+#   make bench-upstream  the memfd benchmarks side by side with upstream 7.3
 #
 # Files of ours that are new in the kernel live at the same path as in the
 # Linux tree (kernel/, include/, mm/, virt/, arch/, Documentation/) and are
@@ -62,7 +63,7 @@ endef
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench clean distclean checkpatch
+.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -157,12 +158,30 @@ bench: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --bench $(TESTS)
 endif
 
+# Side by side with upstream 7.3: the same benchmarks, the same static
+# luo-selftests binary, on the distribution-like kernel and on upstream's
+# (from an initramfs whose /boot/bzImage is upstream's, so that it kexecs
+# into itself), alternately, BENCH_RUNS times each; prints medians, ratios
+# and the blackout split (scripts/bench-side.sh).
+UPSTREAM_INITRAMFS := $(BUILD)/initramfs-upstream.cpio
+BENCH_SIDE_TESTS ?= bench_memfd_4k bench_memfd_sparse
+BENCH_RUNS ?= 3
+
+$(UPSTREAM_INITRAMFS): upstream tools
+	@scripts/mkinitramfs.sh $(BUILD) $(UPSTREAM_BZ) $@
+
+bench-upstream: distro-initramfs $(UPSTREAM_INITRAMFS)
+	@scripts/bench-side.sh --ours $(DISTRO_BZ):$(DISTRO_INITRAMFS) \
+		--upstream $(UPSTREAM_BZ):$(UPSTREAM_INITRAMFS) \
+		--logs $(LOGDIR)/bench-upstream --runs $(BENCH_RUNS) \
+		$(or $(TESTS),$(BENCH_SIDE_TESTS))
+
 checkpatch: $(BUILD)/.unpacked
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f \
 		$$(find $(wildcard $(OVERLAY)) -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
+	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(UPSTREAM_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
 
 distclean:
 	rm -rf $(BUILD)

@@ -89,11 +89,14 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 	char name[64];
 	uint64_t seed = luo_seed();
 	struct bench_stamp *stamp;
+	long long migrated, cma_free;
 	int luo, s, m, sm, r;
 	double t;
 
 	ASSERT_OK(luo_write_file(LUO_THP_SHMEM, k == BENCH_THP ? "always" :
 				 "never"));
+	cma_free = luo_meminfo_kb("CmaFree");
+	t = luo_now();
 	if (k == BENCH_SPARSE) {
 		m = memfd_create("bench", MFD_CLOEXEC);
 		ASSERT_OK(m);
@@ -103,6 +106,9 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 		m = luo_memfd_new("bench", BM_GIB, seed);
 		ASSERT_OK(m);
 	}
+	/* What a workload pays to fault in and write the data: a yardstick. */
+	snprintf(name, sizeof(name), "%s_fill", bm_name(k));
+	luo_bench(name, (luo_now() - t) * 1e3, "ms");
 	if (k == BENCH_THP)
 		ASSERT_TRUE(luo_meminfo_kb("ShmemHugePages") >= (1 << 20) * 9 / 10,
 			    "THP not used: ShmemHugePages %lld kB",
@@ -118,12 +124,24 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
 	s = liveupdate_create_session(luo, "bench");
 	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	/*
+	 * Data that landed in the scratch areas (CMA pageblocks) must move
+	 * out at preserve: what filling the file took of CMA's free memory.
+	 */
+	snprintf(name, sizeof(name), "%s_fill_took_from_cma", bm_name(k));
+	luo_bench(name, cma_free - luo_meminfo_kb("CmaFree"), "KiB");
+	migrated = luo_vmstat("pgmigrate_success");
 	t = luo_now();
 	r = liveupdate_preserve_fd(s, m, 1);
 	t = luo_now() - t;
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 	snprintf(name, sizeof(name), "%s_preserve_fd", bm_name(k));
 	luo_bench(name, t * 1e3, "ms");
+	if (migrated >= 0) {
+		snprintf(name, sizeof(name), "%s_preserve_migrated", bm_name(k));
+		luo_bench(name, (luo_vmstat("pgmigrate_success") - migrated) *
+			  BM_PG / 1024.0, "KiB");
+	}
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, sm, 2), "preserve stamp");
 
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
@@ -137,6 +155,7 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 	uint64_t seed = luo_get_u64("seed"), rt, tsc, word;
 	double tsc_hz = luo_get_u64("tsc_hz"), t_open, t_ret;
 	long long shmem0 = luo_meminfo_kb("Shmem");
+	struct timespec up0;
 	long long preserved, data_pages;
 	struct bench_stamp stamp;
 	struct timespec up;
@@ -150,13 +169,21 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 	 * data pages are 1 GiB, a tenth of it for the sparse file, plus the
 	 * stamp page.
 	 */
+	clock_gettime(CLOCK_BOOTTIME, &up0);
 	preserved = kho_file_value(KHO_DEBUGFS "/in/pages", "preserved");
 	data_pages = BM_GIB / BM_PG;
 	if (k == BENCH_SPARSE)
 		data_pages = (data_pages + BM_STRIDE - 1) / BM_STRIDE;
-	ASSERT_TRUE(preserved > data_pages, "preserved %lld pages", preserved);
-	snprintf(name, sizeof(name), "%s_handover_metadata", bm_name(k));
-	luo_bench(name, (preserved - data_pages - 1) * BM_PG / 1024.0, "KiB");
+	if (luo_kernel_is_ours()) {
+		ASSERT_TRUE(preserved > data_pages, "preserved %lld pages",
+			    preserved);
+		snprintf(name, sizeof(name), "%s_handover_metadata", bm_name(k));
+		luo_bench(name, (preserved - data_pages - 1) * BM_PG / 1024.0,
+			  "KiB");
+	} else {
+		luo_info("%s: this kernel does not count preserved pages",
+			 bm_name(k));
+	}
 
 	t_open = luo_now();
 	luo = liveupdate_open();
@@ -196,6 +223,12 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 	snprintf(name, sizeof(name), "%s_new_kernel_boot_to_readable",
 		 bm_name(k));
 	luo_bench(name, up.tv_sec * 1e3 + up.tv_nsec / 1e6, "ms");
+	/* The new kernel's part of the blackout: booting, then retrieving. */
+	snprintf(name, sizeof(name), "%s_late_boot", bm_name(k));
+	luo_bench(name, up0.tv_sec * 1e3 + up0.tv_nsec / 1e6, "ms");
+	snprintf(name, sizeof(name), "%s_test_start_to_readable", bm_name(k));
+	luo_bench(name, (up.tv_sec - up0.tv_sec) * 1e3 +
+		  (up.tv_nsec - up0.tv_nsec) / 1e6, "ms");
 
 	/* The content, all of it (holes included), as a sanity check. */
 	if (k == BENCH_SPARSE) {

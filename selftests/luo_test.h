@@ -192,6 +192,8 @@ bool luo_kmsg_contains(const char *needle);
 /* Is there a kernel log line equal to @pattern ('*': any text)? */
 bool luo_kmsg_match(const char *pattern);
 long long luo_meminfo_kb(const char *field);
+/* A /proc/vmstat counter, or -1. */
+long long luo_vmstat(const char *field);
 /* Free memory in kB: MemFree plus the pages on per-CPU free lists. */
 long long luo_free_kb(void);
 double luo_now(void);
@@ -247,5 +249,7 @@ uint64_t luo_kpageflags(uint64_t pfn);
 
 /* Print a benchmark figure: "luo-bench: <name> <value> <unit>". */
 void luo_bench(const char *name, double value, const char *unit);
+/* Running our kernel, not the other kernel of the interop tests/benches. */
+bool luo_kernel_is_ours(void);
 
 #endif /* LUO_TEST_H */

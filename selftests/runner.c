@@ -91,7 +91,6 @@ static void report_kmsg(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	unsigned long long seq;
-	struct utsname u;
 	unsigned int prio;
 	char rec[8192];
 	ssize_t n;
@@ -99,7 +98,7 @@ static void report_kmsg(void)
 	if (fd < 0)
 		return;
 	/* On the other kernel of the interop tests the lines are not ours. */
-	if (uname(&u) || strncmp(u.release, "6.12", 4)) {
+	if (!luo_kernel_is_ours()) {
 		close(fd);
 		return;
 	}
@@ -629,6 +628,24 @@ long long luo_meminfo_kb(const char *field)
 	return v;
 }
 
+long long luo_vmstat(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ' ') {
+			v = strtoll(line + flen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 long long luo_free_kb(void)
 {
 	long long kb = luo_meminfo_kb("MemFree"), pages = 0;
@@ -657,6 +674,13 @@ double luo_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool luo_kernel_is_ours(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && !strncmp(u.release, "6.12", 4);
 }
 
 void luo_bench(const char *name, double value, const char *unit)
