@@ -14,6 +14,7 @@
 
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/jump_label.h>
 #include <linux/types.h>
 
 struct folio;
@@ -89,6 +90,23 @@ void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 		  phys_addr_t scratch_phys, u64 scratch_len);
 void kho_memory_init(void);
 int kho_pageblock_migratetype(unsigned long pfn, int migratetype);
+
+DECLARE_STATIC_KEY_FALSE(kho_scratch_cma);
+
+/**
+ * kho_cma_last - should movable allocations take CMA pageblocks last?
+ *
+ * True when the CMA pageblocks are KHO scratch areas: a page allocated
+ * there that userspace later preserves (a memfd's) must be migrated out
+ * at preserve time, so the page allocator does not balance movable
+ * allocations into CMA and uses it only once the zone's other free memory
+ * is gone.
+ */
+static inline bool kho_cma_last(void)
+{
+	return static_branch_unlikely(&kho_scratch_cma);
+}
+
 int kho_fill_kimage(struct kimage *image);
 int kho_walk_scratch(struct kexec_buf *kbuf,
 		     int (*func)(struct resource *, void *));
@@ -175,6 +193,8 @@ static inline int kho_pageblock_migratetype(unsigned long pfn, int migratetype)
 {
 	return migratetype;
 }
+
+static inline bool kho_cma_last(void) { return false; }
 
 static inline int kho_fill_kimage(struct kimage *image) { return 0; }
 
