@@ -687,42 +687,69 @@ static int memfd_luo_check_desc(const struct memfd_luo_desc *desc, u64 nr)
 }
 
 /*
- * Restore the folio of entry @f and put it into the page cache of @inode,
- * whose last page index is below @nr_index. The folio is consumed either
- * way: on error it is freed.
+ * Restore the folio of entry @f, for the page cache of @inode, whose last
+ * page index is below @nr_index: locked, swapbacked, ->index set, as the
+ * page allocator and shmem would have prepared it. NULL if the entry is
+ * not sound (the folio, if any, is freed).
  */
-static int memfd_luo_insert(struct inode *inode,
-			    const struct memfd_luo_folio *f, u64 nr_index)
+static struct folio *memfd_luo_prepare(struct inode *inode,
+				       const struct memfd_luo_folio *f,
+				       u64 nr_index)
 {
 	unsigned int flags = memfd_luo_flags(f);
 	u64 index = le64_to_cpu(f->index);
 	struct folio *folio;
-	int err;
 
 	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
 	if (!folio)
-		return -EINVAL;
+		return NULL;
 
-	/* shmem_add_to_page_cache() catches overlaps; these it would BUG on. */
-	err = -EINVAL;
+	/* shmem_luo_add_folios() catches overlaps; these it would BUG on. */
 	if ((flags & ~MEMFD_LUO_FOLIO_FLAGS) || index >= nr_index ||
 	    !IS_ALIGNED(index, folio_nr_pages(folio)) ||
-	    folio_order(folio) > mapping_max_folio_order(inode->i_mapping))
-		goto put;
-
-	/* As the page allocator would have prepared a page cache folio. */
+	    folio_order(folio) > mapping_max_folio_order(inode->i_mapping)) {
+		folio_put(folio);
+		return NULL;
+	}
 	page_rmappable_folio(&folio->page);
 	__folio_set_locked(folio);
 	__folio_set_swapbacked(folio);
 	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
 		folio_mark_uptodate(folio);
+	folio->index = index;
+	return folio;
+}
 
-	err = shmem_luo_add_folio(inode, folio, index);
-	if (!err && (flags & MEMFD_LUO_FOLIO_DIRTY))
-		folio_mark_dirty(folio);
-	folio_unlock(folio);
-put:
-	folio_put(folio);
+/*
+ * Put the folios of entries [*i, *i + MEMFD_LUO_BATCH) into the page cache
+ * of @inode, advancing *i past them. The folios are consumed either way:
+ * those not in the page cache on error are freed.
+ */
+static int memfd_luo_insert_batch(struct inode *inode,
+				  const struct memfd_luo_folio *v, u64 *i,
+				  u64 nr, u64 nr_index, struct folio **batch)
+{
+	unsigned int n = 0, k;
+	int err = 0;
+
+	while (*i < nr && n < MEMFD_LUO_BATCH) {
+		const struct memfd_luo_folio *f = &v[(*i)++];
+
+		batch[n] = memfd_luo_prepare(inode, f, nr_index);
+		if (!batch[n]) {
+			err = -EINVAL;
+			break;
+		}
+		if (memfd_luo_flags(f) & MEMFD_LUO_FOLIO_DIRTY)
+			folio_set_dirty(batch[n]);
+		n++;
+	}
+	if (!err)
+		err = shmem_luo_add_folios(inode, batch, n);
+	for (k = 0; k < n; k++) {
+		folio_unlock(batch[k]);
+		folio_put(batch[k]);
+	}
 	return err;
 }
 
@@ -757,6 +784,7 @@ static int memfd_luo_restore(u64 phys, struct file **filep)
 {
 	struct memfd_luo_desc desc;
 	struct memfd_luo_folio *v;
+	struct folio **batch;
 	struct file *file;
 	u64 i = 0, nr, size;
 	int err;
@@ -780,13 +808,22 @@ static int memfd_luo_restore(u64 phys, struct file **filep)
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
 
+	batch = kmalloc_array(MEMFD_LUO_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch) {
+		err = -ENOMEM;
+		goto put_file;
+	}
 	while (i < nr) {
-		err = memfd_luo_insert(file_inode(file), &v[i++],
-				       DIV_ROUND_UP(size, PAGE_SIZE));
+		err = memfd_luo_insert_batch(file_inode(file), v, &i, nr,
+					     DIV_ROUND_UP(size, PAGE_SIZE),
+					     batch);
 		if (err)
-			goto put_file;
+			break;
 		cond_resched();
 	}
+	kfree(batch);
+	if (err)
+		goto put_file;
 	err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
 	if (err)
 		goto put_file;
