@@ -43,6 +43,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# Benchmarks fill and check up to 8 GiB under TCG: a longer stage limit.
+[ $bench -eq 1 ] && stage_timeout=${LUO_STAGE_TIMEOUT:-600}
 selftests=$(dirname "$initrd")/selftests/luo-selftests
 mkdir -p "$logs"
 
@@ -136,6 +138,9 @@ for line in "${selected[@]}"; do
 		first=$alt_kernel
 	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
+	# LUO_CMDLINE: more kernel parameters for every test (e.g.
+	# earlyprintk=serial to see the decompressor's lines).
+	extra="$extra ${LUO_CMDLINE:-}"
 	log=$logs/$name$label.log
 	rm -f "$log"
 	start=$(date +%s.%N)
