@@ -22,6 +22,15 @@
  * (address ^ edx) & ebp (ebp = 0: zeroes) and reports through an I/O exit:
  * port KVM_PORT_OK, or KVM_PORT_BAD with the failing address in edi.
  * Every KVM_RUN is guarded by alarm().
+ *
+ * The shared variant (kvm_luo_make_shared_guest()) is a default VM whose
+ * guest_memfd is created GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED
+ * and mmap()ed: that mapping (@shadow) is the slot's userspace_addr, so
+ * the host and the guest see the same pages. Layout:
+ *   [0, KVM_PAT_SIZE)                  written by the vCPU
+ *   [KVM_PAT_SIZE, KVM_PRIV_SIZE)      never touched: a hole, reads zero
+ *   [KVM_PRIV_SIZE, KVM_HOST_END)      written by the host
+ *   [KVM_HOST_END, KVM_GMEM_SIZE)      never touched
  */
 #ifndef KVM_LUO_UTIL_H
 #define KVM_LUO_UTIL_H
@@ -45,6 +54,8 @@
 #define KVM_PORT_OK	0x10
 #define KVM_PORT_BAD	0x11
 #define KVM_RUN_SECS	30
+#define KVM_HOST_END	(KVM_PRIV_SIZE + (64 << 10))
+#define KVM_SHARED_FLAGS	(GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED)
 
 #define KVM_PROG_FILL	0x00
 #define KVM_PROG_CHECK	0x10
@@ -147,8 +158,10 @@ static inline int kvm_luo_setup(struct kvm_vm_ctx *c)
 
 	c->code = mmap(NULL, KVM_CODE_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	c->shadow = mmap(NULL, KVM_GMEM_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* A shared guest_memfd is its own shadow: see kvm_luo_map_gmem(). */
+	if (!c->shadow)
+		c->shadow = mmap(NULL, KVM_GMEM_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c->code == MAP_FAILED || c->shadow == MAP_FAILED)
 		return -ENOMEM;
 	memcpy(c->code + KVM_CODE_GPA, kvm_luo_code, sizeof(kvm_luo_code));
@@ -318,6 +331,118 @@ static inline int kvm_luo_verify_guest(struct kvm_vm_ctx *c, uint32_t seed)
 		return -EIO;
 	if (kvm_luo_check(c, KVM_PRIV_SIZE, KVM_GMEM_SIZE - KVM_PRIV_SIZE, 0, 0))
 		return -EIO;
+	return 0;
+}
+
+/* The host's mapping of a shared guest_memfd, used as the slot's shadow. */
+static inline int kvm_luo_map_gmem(struct kvm_vm_ctx *c)
+{
+	void *p = mmap(NULL, KVM_GMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       c->gmem, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	c->shadow = p;
+	return 0;
+}
+
+/* The dword the pattern of @seed has at guest_memfd offset @off. */
+static inline uint32_t kvm_luo_pat(uint64_t off, uint32_t seed)
+{
+	return (uint32_t)(KVM_GPA + off) ^ seed;
+}
+
+/*
+ * The host's view through the mapping: the pattern of @seed in [off,
+ * off + len) (@mask ~0u), or zeroes (@mask 0). Returns 0 or -EIO.
+ */
+static inline int kvm_luo_host_check(struct kvm_vm_ctx *c, uint64_t off,
+				     uint64_t len, uint32_t seed, uint32_t mask)
+{
+	const uint32_t *p = (const uint32_t *)(c->shadow + off);
+	uint64_t i;
+
+	for (i = 0; i < len / 4; i++)
+		if (p[i] != (kvm_luo_pat(off + 4 * i, seed) & mask)) {
+			luo_info("host reads %#x at gmem offset %#llx", p[i],
+				 (unsigned long long)(off + 4 * i));
+			return -EIO;
+		}
+	return 0;
+}
+
+static inline void kvm_luo_host_fill(struct kvm_vm_ctx *c, uint64_t off,
+				     uint64_t len, uint32_t seed)
+{
+	uint32_t *p = (uint32_t *)(c->shadow + off);
+	uint64_t i;
+
+	for (i = 0; i < len / 4; i++)
+		p[i] = kvm_luo_pat(off + 4 * i, seed);
+}
+
+/*
+ * A default VM with a shared, mmap-able guest_memfd (the layout at the
+ * top): the vCPU writes the pattern of @seed into [0, KVM_PAT_SIZE), the
+ * host into [KVM_PRIV_SIZE, KVM_HOST_END), and each reads the other's.
+ */
+static inline int kvm_luo_make_shared_guest(struct kvm_vm_ctx *c,
+					    uint32_t seed)
+{
+	struct kvm_create_guest_memfd g = {
+		.size = KVM_GMEM_SIZE,
+		.flags = KVM_SHARED_FLAGS,
+	};
+	uint64_t bad;
+	int r;
+
+	c->vm = ioctl(c->kvm, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
+	if (c->vm < 0)
+		return -errno;
+	c->gmem = ioctl(c->vm, KVM_CREATE_GUEST_MEMFD, &g);
+	if (c->gmem < 0)
+		return -errno;
+	r = kvm_luo_map_gmem(c);
+	if (!r)
+		r = kvm_luo_setup(c);
+	if (!r)
+		r = kvm_luo_run(c, KVM_PROG_FILL, 0, KVM_PAT_SIZE, seed, ~0u,
+				&bad);
+	if (r)
+		return r < 0 ? r : -EIO;
+	kvm_luo_host_fill(c, KVM_PRIV_SIZE, KVM_HOST_END - KVM_PRIV_SIZE, seed);
+	if (kvm_luo_host_check(c, 0, KVM_PAT_SIZE, seed, ~0u) ||
+	    kvm_luo_check(c, KVM_PRIV_SIZE, KVM_HOST_END - KVM_PRIV_SIZE,
+			  seed, ~0u))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Both views of a shared guest_memfd: the pattern of @seed in [0, @pat)
+ * and [KVM_PRIV_SIZE, @host_end), zeroes elsewhere. The guest only looks
+ * when @guest (it needs memslots and a vCPU).
+ */
+static inline int kvm_luo_verify_shared(struct kvm_vm_ctx *c, uint32_t seed,
+					uint64_t pat, uint64_t host_end,
+					bool guest)
+{
+	const struct { uint64_t off, end; uint32_t mask; } r[] = {
+		{ 0, pat, ~0u },
+		{ pat, KVM_PRIV_SIZE, 0 },
+		{ KVM_PRIV_SIZE, host_end, ~0u },
+		{ host_end, KVM_GMEM_SIZE, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		if (kvm_luo_host_check(c, r[i].off, r[i].end - r[i].off, seed,
+				       r[i].mask))
+			return -EIO;
+		if (guest && kvm_luo_check(c, r[i].off, r[i].end - r[i].off,
+					   seed, r[i].mask))
+			return -EIO;
+	}
 	return 0;
 }
 

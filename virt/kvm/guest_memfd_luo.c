@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * guest_memfd_luo.c - private guest_memfd across a live update.
+ * guest_memfd_luo.c - guest_memfd across a live update.
  *
- * A Live Update Orchestrator (LUO) file handler for the guest_memfd files
- * of KVM_X86_SW_PROTECTED_VM VMs: the guest's private memory. The next
- * kernel gets the same physical pages back, nothing is copied.
+ * Two Live Update Orchestrator (LUO) file handlers for guest_memfd files,
+ * one per handover format, sharing all their code: the private guest_memfd
+ * of KVM_X86_SW_PROTECTED_VM VMs ("guest_memfd_luo_private_v1", creation
+ * flags 0), and the fully-shared, mmap-able guest_memfd of VMs without
+ * private memory ("guest_memfd_luo_v1", flags GUEST_MEMFD_FLAG_MMAP |
+ * GUEST_MEMFD_FLAG_INIT_SHARED, upstream's format). The next kernel gets
+ * the same physical pages back, nothing is copied.
  *
  * Outgoing kernel. preserve() freezes the file under its invalidate lock:
  * from then on fallocate and punch hole fail with -EPERM and no folio is
@@ -15,17 +19,19 @@
  * access would do): a vCPU still running before the reboot may write into
  * it, and the next kernel must not zero it again. So every folio reaches
  * the next kernel "prepared", which is what makes the guest read its data
- * there and not zeroes. freeze() (at reboot) records the LUO token of the
- * file's VM, which must be preserved in the same session; if it is not,
- * the reboot fails.
+ * there and not zeroes. The host's mappings of a shared file keep their
+ * pages; a host fault on a hole gets SIGBUS, and so does the guest's
+ * access through it (KVM_RUN fails with -EFAULT). freeze() (at reboot)
+ * records the LUO token of the file's VM, which must be preserved in the
+ * same session; if it is not, the reboot fails.
  *
  * Incoming kernel. retrieve() first obtains the VM from LUO (retrieving it
- * now if userspace has not yet), then creates a guest_memfd bound to that
- * VM and puts the handed-over folios into it, uptodate. finish() releases
- * the memory of a file that was never retrieved.
+ * now if userspace has not yet), then creates a guest_memfd of that VM
+ * with the same flags (a shared one can be mmap()ed again) and puts the
+ * handed-over folios into it, uptodate. finish() releases the memory of a
+ * file that was never retrieved.
  *
- * Handover format "guest_memfd_luo_private_v1":
- * include/linux/kho/abi/guest_memfd.h.
+ * Handover formats: include/linux/kho/abi/guest_memfd.h.
  */
 #define pr_fmt(fmt) "guest_memfd_luo: " fmt
 
@@ -46,6 +52,39 @@
 #include "kvm_luo.h"
 
 KHO_ADVERTISE_FORMAT(guest_memfd, GUEST_MEMFD_LUO_COMPATIBLE);
+KHO_ADVERTISE_FORMAT(guest_memfd_shared, GUEST_MEMFD_LUO_SHARED_COMPATIBLE);
+
+static_assert(GUEST_MEMFD_LUO_FLAG_MMAP == GUEST_MEMFD_FLAG_MMAP);
+static_assert(GUEST_MEMFD_LUO_FLAG_INIT_SHARED ==
+	      GUEST_MEMFD_FLAG_INIT_SHARED);
+
+static struct liveupdate_file_handler kvm_gmem_luo_shared_handler;
+
+/* The creation flags of the files of @handler's format. */
+static u64 kvm_gmem_luo_format_flags(struct liveupdate_file_handler *handler)
+{
+	return handler == &kvm_gmem_luo_shared_handler ?
+	       GUEST_MEMFD_LUO_SHARED_FLAGS : 0;
+}
+
+/* Creation flags of a guest_memfd (its i_private, without FROZEN). */
+static u64 kvm_gmem_luo_file_flags(struct inode *inode)
+{
+	return (unsigned long)inode->i_private & ~KVM_GMEM_LUO_FROZEN;
+}
+
+/*
+ * Private memory needs the VM's attributes, shared memory a VM without
+ * private memory (only those can create such a file).
+ */
+static bool kvm_gmem_luo_vm_fits(struct kvm *kvm, u64 flags)
+{
+	if (kvm_luo_check_vm_type(kvm))
+		return false;
+	if (flags)
+		return !kvm_arch_has_private_mem(kvm);
+	return kvm_arch_has_private_mem(kvm);
+}
 
 /**
  * struct kvm_gmem_luo - outgoing state of one preserved guest_memfd
@@ -171,7 +210,9 @@ static int kvm_gmem_luo_collect(struct address_space *mapping,
 
 static bool kvm_gmem_luo_can_preserve(struct liveupdate_file_op_args *args)
 {
-	return kvm_gmem_is_file(args->file);
+	return kvm_gmem_is_file(args->file) &&
+	       kvm_gmem_luo_file_flags(file_inode(args->file)) ==
+	       kvm_gmem_luo_format_flags(args->handler);
 }
 
 static int kvm_gmem_luo_preserve(struct liveupdate_file_op_args *args)
@@ -179,12 +220,13 @@ static int kvm_gmem_luo_preserve(struct liveupdate_file_op_args *args)
 	struct inode *inode = file_inode(args->file);
 	struct address_space *mapping = inode->i_mapping;
 	struct kvm *kvm = kvm_gmem_file_kvm(args->file);
+	u64 flags = kvm_gmem_luo_format_flags(args->handler);
 	struct guest_memfd_luo_folio *v = NULL;
 	unsigned long cap, nr = 0;
 	struct kvm_gmem_luo *g;
 	int err;
 
-	if (kvm_luo_check_vm_type(kvm) || !kvm_arch_has_private_mem(kvm)) {
+	if (!kvm_gmem_luo_vm_fits(kvm, flags)) {
 		pr_warn("session '%s' token %llu: only guest_memfd of software-protected VMs can be preserved\n",
 			args->session, args->token);
 		return -EOPNOTSUPP;
@@ -200,7 +242,7 @@ static int kvm_gmem_luo_preserve(struct liveupdate_file_op_args *args)
 	}
 
 	filemap_invalidate_lock(mapping);
-	if ((unsigned long)inode->i_private) {
+	if ((unsigned long)inode->i_private != flags) {
 		/* Creation flags this format cannot carry, or frozen already. */
 		err = -EOPNOTSUPP;
 		goto unlock;
@@ -225,7 +267,7 @@ static int kvm_gmem_luo_preserve(struct liveupdate_file_op_args *args)
 	g->folios = v;
 	g->nr = nr;
 	g->desc->size = cpu_to_le64(i_size_read(inode));
-	g->desc->flags = 0;
+	g->desc->flags = cpu_to_le64(flags);
 	g->desc->nr_folios = cpu_to_le64(nr);
 	args->serialized_data = virt_to_phys(g->desc);
 	args->private_data = g;
@@ -318,11 +360,11 @@ static void kvm_gmem_luo_drain(const struct guest_memfd_luo_folio *v, u64 from,
 }
 
 static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
-				   u64 nr)
+				   u64 flags, u64 nr)
 {
 	u64 size = le64_to_cpu(desc->size);
 
-	if (desc->flags)
+	if (le64_to_cpu(desc->flags) != flags)
 		return -EOPNOTSUPP;
 	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
 		return -EINVAL;
@@ -369,6 +411,7 @@ static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 	struct guest_memfd_luo_desc desc;
 	struct guest_memfd_luo_folio *v;
 	struct file *vm_file, *file;
+	u64 flags = kvm_gmem_luo_format_flags(args->handler);
 	struct kvm *kvm;
 	u64 i = 0, nr, size;
 	int err;
@@ -377,7 +420,7 @@ static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 	if (err)
 		return err;
 	v = kvm_gmem_luo_restore_array(&desc, &nr);
-	err = kvm_gmem_luo_check_desc(&desc, nr);
+	err = kvm_gmem_luo_check_desc(&desc, flags, nr);
 	if (err)
 		goto drain;
 	size = le64_to_cpu(desc.size);
@@ -391,10 +434,10 @@ static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 	if (!file_is_kvm(vm_file))
 		goto put_vm;
 	kvm = vm_file->private_data;
-	if (!kvm_arch_has_private_mem(kvm))
+	if (!kvm_gmem_luo_vm_fits(kvm, flags))
 		goto put_vm;
 
-	file = kvm_gmem_create_file(kvm, size, 0);
+	file = kvm_gmem_create_file(kvm, size, flags);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto put_vm;
@@ -464,20 +507,36 @@ static struct liveupdate_file_handler kvm_gmem_luo_handler = {
 	.compatible	= GUEST_MEMFD_LUO_COMPATIBLE,
 };
 
+static struct liveupdate_file_handler kvm_gmem_luo_shared_handler = {
+	.ops		= &kvm_gmem_luo_ops,
+	.compatible	= GUEST_MEMFD_LUO_SHARED_COMPATIBLE,
+};
+
 /**
- * kvm_gmem_luo_register - register the guest_memfd handler
+ * kvm_gmem_luo_register - register the guest_memfd handlers
+ *
+ * Registers the private and the shared guest_memfd handler, or neither.
  *
  * Return: 0 or the error of liveupdate_register_file_handler().
  */
 int kvm_gmem_luo_register(void)
 {
-	return liveupdate_register_file_handler(&kvm_gmem_luo_handler);
+	int err;
+
+	err = liveupdate_register_file_handler(&kvm_gmem_luo_handler);
+	if (err)
+		return err;
+	err = liveupdate_register_file_handler(&kvm_gmem_luo_shared_handler);
+	if (err)
+		liveupdate_unregister_file_handler(&kvm_gmem_luo_handler);
+	return err;
 }
 
 /**
- * kvm_gmem_luo_unregister - unregister the guest_memfd handler
+ * kvm_gmem_luo_unregister - unregister the guest_memfd handlers
  */
 void kvm_gmem_luo_unregister(void)
 {
+	liveupdate_unregister_file_handler(&kvm_gmem_luo_shared_handler);
 	liveupdate_unregister_file_handler(&kvm_gmem_luo_handler);
 }

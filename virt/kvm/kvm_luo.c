@@ -22,7 +22,9 @@
  * and sets the attributes again. It also runs when a guest_memfd of the VM
  * is retrieved first (guest_memfd_luo.c asks LUO for its VM).
  *
- * Handover format "kvm_vm_luo_attrs_v1": include/linux/kho/abi/kvm_vm.h.
+ * Handover formats (include/linux/kho/abi/kvm_vm.h), one handler each on
+ * the same code: "kvm_vm_luo_v1" for default VMs (the type only, as
+ * upstream's RFC), "kvm_vm_luo_attrs_v1" for the others.
  */
 #define pr_fmt(fmt) "kvm_luo: " fmt
 
@@ -43,6 +45,16 @@
 #include "kvm_luo.h"
 
 KHO_ADVERTISE_FORMAT(kvm_vm, KVM_VM_LUO_COMPATIBLE);
+KHO_ADVERTISE_FORMAT(kvm_vm_v1, KVM_VM_LUO_V1_COMPATIBLE);
+
+static struct liveupdate_file_handler kvm_luo_v1_handler;
+
+/*
+ * Both handlers preserve a struct kvm_vm_luo_desc. A default VM's has no
+ * runs, and its first bytes are the "kvm_vm_luo_v1" record.
+ */
+static_assert(offsetof(struct kvm_vm_luo_desc, type) ==
+	      offsetof(struct kvm_vm_luo_v1_desc, type));
 
 /**
  * struct kvm_vm_luo - outgoing state of one preserved VM (private_data)
@@ -155,9 +167,19 @@ static unsigned long kvm_luo_scan_runs(struct kvm *kvm,
 	return n;
 }
 
+/*
+ * A default VM has no attributes: it is written in upstream's format,
+ * every other VM (or its refusal) goes to the attributes handler.
+ */
 static bool kvm_luo_can_preserve(struct liveupdate_file_op_args *args)
 {
-	return file_is_kvm(args->file);
+	struct kvm *kvm;
+
+	if (!file_is_kvm(args->file))
+		return false;
+	kvm = args->file->private_data;
+	return (kvm->arch.vm_type == KVM_X86_DEFAULT_VM) ==
+	       (args->handler == &kvm_luo_v1_handler);
 }
 
 static unsigned long kvm_luo_get_id(struct file *file)
@@ -297,10 +319,38 @@ static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_vm_luo_run *runs,
 	return 0;
 }
 
+/* A new VM of @type, named for its debugfs directory "luo<n>". */
+static struct file *kvm_luo_new_vm(u64 type)
+{
+	char fdname[16];
+
+	snprintf(fdname, sizeof(fdname), "luo%u",
+		 (unsigned int)atomic_inc_return(&kvm_luo_vm_seq));
+	return kvm_create_vm_file(type, fdname);
+}
+
+/* "kvm_vm_luo_v1": a default VM, nothing but its type. */
+static int kvm_luo_restore_v1(u64 phys, struct file **filep)
+{
+	struct kvm_vm_luo_v1_desc desc;
+	struct file *file;
+	int err;
+
+	err = kho_restore_copy(phys, &desc, sizeof(desc));
+	if (err)
+		return err;
+	if (le64_to_cpu(desc.type) != KVM_X86_DEFAULT_VM)
+		return -EOPNOTSUPP;
+	file = kvm_luo_new_vm(KVM_X86_DEFAULT_VM);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	*filep = file;
+	return 0;
+}
+
 static int kvm_luo_restore(u64 phys, struct file **filep)
 {
 	struct kvm_vm_luo_desc desc;
-	char fdname[16];
 	struct kvm_vm_luo_run *runs;
 	struct file *file;
 	u64 type, nr;
@@ -320,9 +370,7 @@ static int kvm_luo_restore(u64 phys, struct file **filep)
 		goto free_runs;
 	}
 
-	snprintf(fdname, sizeof(fdname), "luo%u",
-		 (unsigned int)atomic_inc_return(&kvm_luo_vm_seq));
-	file = kvm_create_vm_file(type, fdname);
+	file = kvm_luo_new_vm(type);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto free_runs;
@@ -341,7 +389,12 @@ free_runs:
 /* On failure everything handed over for the VM has been released. */
 static int kvm_luo_retrieve(struct liveupdate_file_op_args *args)
 {
-	int err = kvm_luo_restore(args->serialized_data, &args->file);
+	int err;
+
+	if (args->handler == &kvm_luo_v1_handler)
+		err = kvm_luo_restore_v1(args->serialized_data, &args->file);
+	else
+		err = kvm_luo_restore(args->serialized_data, &args->file);
 
 	if (err)
 		pr_warn("session '%s' token %llu: cannot retrieve VM: %d\n",
@@ -351,12 +404,17 @@ static int kvm_luo_retrieve(struct liveupdate_file_op_args *args)
 
 static void kvm_luo_finish(struct liveupdate_file_op_args *args)
 {
+	struct kvm_vm_luo_v1_desc v1;
 	struct kvm_vm_luo_desc desc;
 	u64 nr;
 
 	/* A retrieved VM released its handover memory at retrieve. */
 	if (args->retrieved)
 		return;
+	if (args->handler == &kvm_luo_v1_handler) {
+		kho_restore_copy(args->serialized_data, &v1, sizeof(v1));
+		return;
+	}
 	if (kvm_luo_read_desc(args->serialized_data, &desc))
 		return;
 	vfree(kvm_luo_restore_runs(&desc, &nr));
@@ -377,6 +435,11 @@ static struct liveupdate_file_handler kvm_luo_handler = {
 	.compatible	= KVM_VM_LUO_COMPATIBLE,
 };
 
+static struct liveupdate_file_handler kvm_luo_v1_handler = {
+	.ops		= &kvm_luo_ops,
+	.compatible	= KVM_VM_LUO_V1_COMPATIBLE,
+};
+
 /**
  * kvm_luo_init - register the VM and guest_memfd handlers
  *
@@ -390,12 +453,19 @@ void kvm_luo_init(void)
 	/* -EOPNOTSUPP: live update is off in this kernel. */
 	if (err == -EOPNOTSUPP)
 		return;
-	if (!err) {
-		err = kvm_gmem_luo_register();
-		if (!err)
-			return;
-		liveupdate_unregister_file_handler(&kvm_luo_handler);
-	}
+	if (err)
+		goto out;
+	err = liveupdate_register_file_handler(&kvm_luo_v1_handler);
+	if (err)
+		goto unregister_vm;
+	err = kvm_gmem_luo_register();
+	if (!err)
+		return;
+
+	liveupdate_unregister_file_handler(&kvm_luo_v1_handler);
+unregister_vm:
+	liveupdate_unregister_file_handler(&kvm_luo_handler);
+out:
 	pr_err("cannot register the KVM live update handlers: %d\n", err);
 }
 
@@ -408,5 +478,6 @@ void kvm_luo_init(void)
 void kvm_luo_exit(void)
 {
 	kvm_gmem_luo_unregister();
+	liveupdate_unregister_file_handler(&kvm_luo_v1_handler);
 	liveupdate_unregister_file_handler(&kvm_luo_handler);
 }

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * guest_memfd.h - handover format of a private KVM guest_memfd
- * ("guest_memfd_luo_private_v1").
+ * guest_memfd.h - handover formats of a KVM guest_memfd: shared
+ * ("guest_memfd_luo_v1") and private ("guest_memfd_luo_private_v1").
  *
  * LUO's u64 for the file is the physical address of a preserved page
- * holding struct guest_memfd_luo_desc. Its layout is that of upstream's
- * "guest_memfd_luo_v1" record (the RFC's), with @flags 0: the file holds
- * private memory of a KVM_X86_SW_PROTECTED_VM VM, which only makes sense
- * together with that VM's memory attributes ("kvm_vm_luo_attrs_v1"); so
- * the record has a compatible string of its own and a kernel that knows
- * only shared guest_memfd refuses it by name.
+ * holding struct guest_memfd_luo_desc. Both formats have the layout of
+ * upstream's "guest_memfd_luo_v1" record (the RFC's):
+ *
+ * - "guest_memfd_luo_v1": a fully-shared guest_memfd, @flags exactly
+ *   GUEST_MEMFD_LUO_FLAG_MMAP | GUEST_MEMFD_LUO_FLAG_INIT_SHARED (the
+ *   KVM_CREATE_GUEST_MEMFD flags of the same values), of a VM without
+ *   private memory. Byte for byte upstream's record, so that a kernel
+ *   with the RFC's series reads it.
+ * - "guest_memfd_luo_private_v1": @flags 0, the file holds private memory
+ *   of a KVM_X86_SW_PROTECTED_VM VM, which only makes sense together with
+ *   that VM's memory attributes ("kvm_vm_luo_attrs_v1"); so the record
+ *   has a compatible string of its own and a kernel that knows only
+ *   shared guest_memfd refuses it by name.
  *
  * @vm_token is the LUO token of the VM file in the same session. The
  * folios are nr_folios entries of struct guest_memfd_luo_folio in the
@@ -25,9 +32,17 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/kexec_handover.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 #define GUEST_MEMFD_LUO_COMPATIBLE	"guest_memfd_luo_private_v1"
+#define GUEST_MEMFD_LUO_SHARED_COMPATIBLE	"guest_memfd_luo_v1"
+
+/* File flags (@flags of the descriptor), as KVM_CREATE_GUEST_MEMFD's. */
+#define GUEST_MEMFD_LUO_FLAG_MMAP	BIT_ULL(0)
+#define GUEST_MEMFD_LUO_FLAG_INIT_SHARED	BIT_ULL(1)
+#define GUEST_MEMFD_LUO_SHARED_FLAGS	(GUEST_MEMFD_LUO_FLAG_MMAP | \
+					 GUEST_MEMFD_LUO_FLAG_INIT_SHARED)
 
 /* Folio entry: pfn in bits 0-51, flags in bits 52-63. */
 #define GUEST_MEMFD_LUO_PFN_MASK	GENMASK_ULL(51, 0)
@@ -48,7 +63,8 @@ struct guest_memfd_luo_folio {
 /**
  * struct guest_memfd_luo_desc - handover descriptor of one guest_memfd
  * @size:      file size in bytes, a multiple of the page size
- * @flags:     KVM_CREATE_GUEST_MEMFD flags; 0 (private) in this format
+ * @flags:     KVM_CREATE_GUEST_MEMFD flags: GUEST_MEMFD_LUO_SHARED_FLAGS
+ *             in "guest_memfd_luo_v1", 0 in "guest_memfd_luo_private_v1"
  * @nr_folios: number of entries in @folios
  * @vm_token:  LUO token of the file's VM in the same session
  * @folios:    preserved vmalloc area of struct guest_memfd_luo_folio
@@ -64,5 +80,8 @@ struct guest_memfd_luo_desc {
 
 static_assert(sizeof(struct guest_memfd_luo_folio) == 16);
 static_assert(sizeof(struct guest_memfd_luo_desc) == 48);
+static_assert(offsetof(struct guest_memfd_luo_desc, vm_token) == 24);
+static_assert(offsetof(struct guest_memfd_luo_desc, folios) == 32);
+static_assert(GUEST_MEMFD_LUO_SHARED_FLAGS == 3);
 
 #endif /* _LINUX_KHO_ABI_GUEST_MEMFD_H */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kvm_vm.h - handover format of a KVM VM file ("kvm_vm_luo_attrs_v1").
+ * kvm_vm.h - handover formats of a KVM VM file: "kvm_vm_luo_attrs_v1"
+ * (a VM with private memory, and its memory attributes) and upstream's
+ * "kvm_vm_luo_v1" (a default VM: its type only).
  *
  * LUO's u64 for the file is the physical address of a preserved page
  * holding struct kvm_vm_luo_desc. The memory attributes of the VM (which
@@ -12,6 +14,11 @@
  *
  * The record starts like upstream's "kvm_vm_luo_v1" (the VM type at offset
  * 0) but carries the attributes too, hence its own compatible string.
+ *
+ * A default VM (KVM_X86_DEFAULT_VM: no private memory, no attributes) is
+ * written as "kvm_vm_luo_v1", the RFC's record, struct kvm_vm_luo_v1_desc:
+ * the type only, so that a kernel with that series can retrieve it (and
+ * the shared guest_memfd that names it).
  * All fields little-endian; the structures are packed.
  */
 #ifndef _LINUX_KHO_ABI_KVM_VM_H
@@ -22,6 +29,7 @@
 #include <linux/types.h>
 
 #define KVM_VM_LUO_COMPATIBLE	"kvm_vm_luo_attrs_v1"
+#define KVM_VM_LUO_V1_COMPATIBLE	"kvm_vm_luo_v1"
 
 /**
  * struct kvm_vm_luo_run - guest frames [@gfn, @gfn + @nr) with @attributes
@@ -48,6 +56,15 @@ struct kvm_vm_luo_desc {
 	struct kho_vmalloc runs;
 } __packed;
 
+/**
+ * struct kvm_vm_luo_v1_desc - handover descriptor of a default VM
+ * @type: the VM type given to KVM_CREATE_VM: KVM_X86_DEFAULT_VM
+ */
+struct kvm_vm_luo_v1_desc {
+	__le64 type;
+} __packed;
+
+static_assert(sizeof(struct kvm_vm_luo_v1_desc) == 8);
 static_assert(sizeof(struct kvm_vm_luo_run) == 24);
 static_assert(sizeof(struct kvm_vm_luo_desc) == 32);
 
