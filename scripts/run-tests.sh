@@ -104,7 +104,15 @@ for v in "${variants[@]}"; do
 done
 
 # Kernel log lines that fail a test whatever the test itself said.
-bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak'
+# The debug kernel adds kmemleak (the guest runner scans at the end of
+# every stage and prints its report as "luo-kmemleak:" lines) and page
+# poisoning ("pagealloc: memory corruption": a free page was written to).
+bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak|^luo-kmemleak: unreferenced object|pagealloc: (memory corruption|single bit error)|kmemleak: .*(disabled|[Ee]rror)'
+
+# Arguments of the debug kernel only (not the distribution-like variant,
+# not the other kernel of the interop tests): check page poison when a
+# page is handed out.
+debug_args=${LUO_DEBUG_ARGS-}
 
 # The reason a skipping test gave ("# SKIP <reason>").
 skip_reason() {
@@ -136,6 +144,7 @@ for line in "${selected[@]}"; do
 		first=$alt_kernel
 	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
+	[ -z "$label" ] && [ "$boot" != alt ] && extra="$extra $debug_args"
 	log=$logs/$name$label.log
 	rm -f "$log"
 	start=$(date +%s.%N)
