@@ -109,9 +109,9 @@ done
 # poisoning ("pagealloc: memory corruption": a free page was written to).
 bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak|^luo-kmemleak: unreferenced object|pagealloc: (memory corruption|single bit error)|kmemleak: .*(disabled|[Ee]rror)'
 
-# Arguments of the debug kernel only (not the distribution-like variant,
-# not the other kernel of the interop tests): check page poison when a
-# page is handed out.
+# LUO_DEBUG_ARGS: more arguments for the debug kernel only (not the
+# distribution-like variant, not the other kernel of the interop tests),
+# e.g. "page_poison=1 page_owner=on": built in, off by default for time.
 debug_args=${LUO_DEBUG_ARGS-}
 
 # The reason a skipping test gave ("# SKIP <reason>").
