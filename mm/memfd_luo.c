@@ -186,8 +186,11 @@ static int memfd_luo_grow(struct memfd_luo_list *l, unsigned long want)
 	unsigned long cap = max(want, 2 * l->cap);
 	struct memfd_luo_folio *v;
 
-	/* Plain vmalloc memory: kho_preserve_vmalloc() refuses huge mappings. */
-	v = vmalloc_array(cap, sizeof(*v));
+	/*
+	 * Plain vmalloc memory: kho_preserve_vmalloc() refuses huge mappings.
+	 * The size follows the file's; a failure is the caller's ENOMEM.
+	 */
+	v = __vmalloc_array(cap, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
 	if (!v)
 		return -ENOMEM;
 	if (l->nr)
@@ -462,7 +465,7 @@ static int memfd_luo_pick_up(struct memfd_luo *m, struct file *file)
 		return err;
 
 	nr = m->nr + l.nr;
-	v = vmalloc_array(nr, sizeof(*v));
+	v = __vmalloc_array(nr, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
 	if (!v) {
 		err = -ENOMEM;
 		goto release;
@@ -642,35 +645,18 @@ static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/* The descriptor at @phys (its page released) and its folio array. */
+/* The descriptor at @phys (its page released). */
 static int memfd_luo_read_desc(u64 phys, struct memfd_luo_desc *desc)
 {
 	return kho_restore_copy(phys, desc, sizeof(*desc));
 }
 
-static struct memfd_luo_folio *
-memfd_luo_restore_array(const struct memfd_luo_desc *desc, u64 *nr)
-{
-	return kho_restore_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-				 sizeof(struct memfd_luo_folio), nr);
-}
-
-/* Restore and free the folios of entries [from, nr) of @v. */
-static void memfd_luo_drain(const struct memfd_luo_folio *v, u64 from, u64 nr)
-{
-	for (; from < nr; from++) {
-		struct folio *folio;
-
-		folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(&v[from])));
-		if (folio)
-			folio_put(folio);
-		cond_resched();
-	}
-}
-
-static int memfd_luo_check_desc(const struct memfd_luo_desc *desc, u64 nr)
+static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
 {
 	u64 size = le64_to_cpu(desc->size);
+	u64 nr = le64_to_cpu(desc->nr_folios);
+	u64 cap = (u64)desc->folios.total_pages *
+		  (PAGE_SIZE / sizeof(struct memfd_luo_folio));
 
 	if (le32_to_cpu(desc->seals) & ~MEMFD_LUO_SEALS)
 		return -EOPNOTSUPP;
@@ -678,10 +664,10 @@ static int memfd_luo_check_desc(const struct memfd_luo_desc *desc, u64 nr)
 	    le64_to_cpu(desc->pos) > MAX_LFS_FILESIZE)
 		return -EINVAL;
 	/* Each folio starts at a distinct index below the size. */
-	if (le64_to_cpu(desc->nr_folios) > DIV_ROUND_UP(size, PAGE_SIZE))
+	if (nr > DIV_ROUND_UP(size, PAGE_SIZE))
 		return -EINVAL;
 	/* The array must hold them all. */
-	if (le64_to_cpu(desc->nr_folios) != nr)
+	if (nr > cap)
 		return -EINVAL;
 	return 0;
 }
@@ -716,41 +702,73 @@ static struct folio *memfd_luo_prepare(struct inode *inode,
 	__folio_set_swapbacked(folio);
 	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
 		folio_mark_uptodate(folio);
+	if (flags & MEMFD_LUO_FOLIO_DIRTY)
+		folio_set_dirty(folio);
 	folio->index = index;
 	return folio;
 }
 
 /*
- * Put the folios of entries [*i, *i + MEMFD_LUO_BATCH) into the page cache
- * of @inode, advancing *i past them. The folios are consumed either way:
- * those not in the page cache on error are freed.
+ * Going through the handed-over folio array in place (kho_walk_array()):
+ * each entry's folio is prepared into the batch, and a full batch goes into
+ * @inode's page cache at once (one lock, one accounting). After an error,
+ * or with no @inode, each folio is freed instead.
  */
-static int memfd_luo_insert_batch(struct inode *inode,
-				  const struct memfd_luo_folio *v, u64 *i,
-				  u64 nr, u64 nr_index, struct folio **batch)
+struct memfd_luo_in {
+	struct inode *inode;
+	u64 nr_index;
+	struct folio **batch;
+	unsigned int n;
+	int err;
+};
+
+/* Put the folios of @in's batch into the page cache; it is empty after. */
+static void memfd_luo_flush(struct memfd_luo_in *in)
 {
-	unsigned int n = 0, k;
-	int err = 0;
+	unsigned int k;
 
-	while (*i < nr && n < MEMFD_LUO_BATCH) {
-		const struct memfd_luo_folio *f = &v[(*i)++];
+	if (!in->err && in->n)
+		in->err = shmem_luo_add_folios(in->inode, in->batch, in->n);
+	/* Those not in the page cache now are freed. */
+	for (k = 0; k < in->n; k++) {
+		folio_unlock(in->batch[k]);
+		folio_put(in->batch[k]);
+	}
+	in->n = 0;
+}
 
-		batch[n] = memfd_luo_prepare(inode, f, nr_index);
-		if (!batch[n]) {
-			err = -EINVAL;
-			break;
+static void memfd_luo_take(const void *rec, void *arg)
+{
+	const struct memfd_luo_folio *f = rec;
+	struct memfd_luo_in *in = arg;
+	struct folio *folio;
+
+	if (in->inode && !in->err) {
+		folio = memfd_luo_prepare(in->inode, f, in->nr_index);
+		if (!folio) {
+			in->err = -EINVAL;
+			return;
 		}
-		if (memfd_luo_flags(f) & MEMFD_LUO_FOLIO_DIRTY)
-			folio_set_dirty(batch[n]);
-		n++;
+		in->batch[in->n++] = folio;
+		if (in->n == MEMFD_LUO_BATCH) {
+			memfd_luo_flush(in);
+			cond_resched();
+		}
+		return;
 	}
-	if (!err)
-		err = shmem_luo_add_folios(inode, batch, n);
-	for (k = 0; k < n; k++) {
-		folio_unlock(batch[k]);
-		folio_put(batch[k]);
-	}
-	return err;
+	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+	if (folio)
+		folio_put(folio);
+	cond_resched();
+}
+
+/* Free every folio the array of @desc names, and the array. */
+static void memfd_luo_drain(const struct memfd_luo_desc *desc)
+{
+	struct memfd_luo_in in = { };
+
+	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
+		       sizeof(struct memfd_luo_folio), memfd_luo_take, &in);
 }
 
 /* Set the seals of a new memfd whose inode is not shared yet. */
@@ -778,67 +796,66 @@ static int memfd_luo_set_seals(struct file *file, unsigned int seals)
 /*
  * Build the memfd described at @phys. Whatever happens, every page the
  * previous kernel preserved for it is either in the new file's page cache
- * or freed.
+ * or freed. Nothing is allocated after the file is set up but page cache
+ * nodes: the folio array is read in place, so that a failure at any point
+ * can still give every folio back.
  */
 static int memfd_luo_restore(u64 phys, struct file **filep)
 {
+	struct memfd_luo_in in = { };
 	struct memfd_luo_desc desc;
-	struct memfd_luo_folio *v;
-	struct folio **batch;
 	struct file *file;
-	u64 i = 0, nr, size;
+	u64 nr, size;
+	long seen;
 	int err;
 
 	err = memfd_luo_read_desc(phys, &desc);
 	if (err)
 		return err;
-	v = memfd_luo_restore_array(&desc, &nr);
-
-	err = memfd_luo_check_desc(&desc, nr);
+	err = memfd_luo_check_desc(&desc);
 	if (err)
 		goto drain;
+	nr = le64_to_cpu(desc.nr_folios);
+	in.batch = kmalloc_array(MEMFD_LUO_BATCH, sizeof(*in.batch), GFP_KERNEL);
+	if (!in.batch) {
+		err = -ENOMEM;
+		goto drain;
+	}
 	size = le64_to_cpu(desc.size);
 
 	/* As memfd_create() makes one: unlinked, unaccounted, sealable. */
 	file = shmem_file_setup("memfd:luo", size, VM_NORESERVE);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto drain;
+		goto free_batch;
 	}
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
 
-	batch = kmalloc_array(MEMFD_LUO_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch) {
-		err = -ENOMEM;
-		goto put_file;
+	in.inode = file_inode(file);
+	in.nr_index = DIV_ROUND_UP(size, PAGE_SIZE);
+	seen = kho_walk_array(&desc.folios, nr, sizeof(struct memfd_luo_folio),
+			      memfd_luo_take, &in);
+	memfd_luo_flush(&in);
+	kfree(in.batch);
+	err = in.err;
+	if (!err && (seen < 0 || (u64)seen != nr))
+		err = -EINVAL;
+	if (!err)
+		err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
+	if (err) {
+		/* Frees the folios already in its page cache. */
+		fput(file);
+		return err;
 	}
-	while (i < nr) {
-		err = memfd_luo_insert_batch(file_inode(file), v, &i, nr,
-					     DIV_ROUND_UP(size, PAGE_SIZE),
-					     batch);
-		if (err)
-			break;
-		cond_resched();
-	}
-	kfree(batch);
-	if (err)
-		goto put_file;
-	err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
-	if (err)
-		goto put_file;
 	file->f_pos = le64_to_cpu(desc.pos);
-
-	vfree(v);
 	*filep = file;
 	return 0;
 
-put_file:
-	/* Frees the folios already in its page cache. */
-	fput(file);
+free_batch:
+	kfree(in.batch);
 drain:
-	memfd_luo_drain(v, i, nr);
-	vfree(v);
+	memfd_luo_drain(&desc);
 	return err;
 }
 
@@ -863,8 +880,6 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
 	u64 phys = args->serialized_data;
 	struct memfd_luo_desc desc;
-	struct memfd_luo_folio *v;
-	u64 nr;
 
 	/* A retrieved memfd owns its pages now. */
 	if (args->retrieved)
@@ -873,9 +888,7 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	/* Never retrieved: give all its memory back. */
 	if (memfd_luo_read_desc(phys, &desc))
 		return;
-	v = memfd_luo_restore_array(&desc, &nr);
-	memfd_luo_drain(v, 0, nr);
-	vfree(v);
+	memfd_luo_drain(&desc);
 }
 
 static const struct liveupdate_file_ops memfd_luo_ops = {

@@ -106,7 +106,15 @@ for v in "${variants[@]}"; do
 done
 
 # Kernel log lines that fail a test whatever the test itself said.
-bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak'
+# The debug kernel adds kmemleak (the guest runner scans at the end of
+# every stage and prints its report as "luo-kmemleak:" lines) and page
+# poisoning ("pagealloc: memory corruption": a free page was written to).
+bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|UBSAN:|KASAN:|Call Trace:|suspected memory leak|^luo-kmemleak: unreferenced object|pagealloc: (memory corruption|single bit error)|kmemleak: .*(disabled|[Ee]rror)'
+
+# LUO_DEBUG_ARGS: more arguments for the debug kernel only (not the
+# distribution-like variant, not the other kernel of the interop tests),
+# e.g. "page_poison=1 page_owner=on": built in, off by default for time.
+debug_args=${LUO_DEBUG_ARGS-}
 
 # The reason a skipping test gave ("# SKIP <reason>").
 skip_reason() {
@@ -138,6 +146,7 @@ for line in "${selected[@]}"; do
 		first=$alt_kernel
 	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
+	[ -z "$label" ] && [ "$boot" != alt ] && extra="$extra $debug_args"
 	# LUO_CMDLINE: more kernel parameters for every test (e.g.
 	# earlyprintk=serial to see the decompressor's lines).
 	extra="$extra ${LUO_CMDLINE:-}"

@@ -186,6 +186,16 @@ pid_t luo_agent_hold(void);
 enum luo_result luo_handover(void);
 int luo_agent_release(pid_t pid);
 
+/*
+ * luo_kmemleak_scan - have kmemleak scan now (the runner does at the end
+ * of every stage: before luo_kexec()'s reboot, in luo_next_args() and
+ * after the last stage) and print its report as "luo-kmemleak: " lines.
+ * Only objects older than 5 s are reported: a test that checks an
+ * operation it just did sleeps first. Returns the number of suspects, 0
+ * on a kernel without kmemleak, -1 if the scan failed.
+ */
+int luo_kmemleak_scan(void);
+
 /* Helpers shared by tests. */
 const char *luo_boot_id(void);
 bool luo_kmsg_contains(const char *needle);

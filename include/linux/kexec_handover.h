@@ -75,6 +75,8 @@ void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
 void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
 			size_t size, u64 *nr);
+long kho_walk_array(const struct kho_vmalloc *area, u64 count, size_t size,
+		    void (*fn)(const void *rec, void *arg), void *arg);
 int kho_restore_copy(phys_addr_t phys, void *buf, size_t len);
 
 void *kho_alloc_preserve(size_t size);
@@ -157,6 +159,14 @@ static inline void *kho_restore_array(const struct kho_vmalloc *area,
 {
 	*nr = 0;
 	return NULL;
+}
+
+static inline long kho_walk_array(const struct kho_vmalloc *area, u64 count,
+				  size_t size,
+				  void (*fn)(const void *rec, void *arg),
+				  void *arg)
+{
+	return -EOPNOTSUPP;
 }
 
 static inline int kho_restore_copy(phys_addr_t phys, void *buf, size_t len)

@@ -131,53 +131,155 @@ fail:
 }
 EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
 
+/*
+ * Claim every page of a preserved vmalloc area, chunk pages included, and
+ * free it, after calling @fn on each backing page (its address and index,
+ * in order). Allocates nothing. A page that cannot be claimed is skipped;
+ * a loop in the chunk list ends at the first chunk claimed twice.
+ *
+ * Return: the number of backing pages, or -EINVAL if the chunks do not
+ * list exactly the descriptor's pages (what they list is freed anyway).
+ */
+static long kho_vmalloc_consume(const struct kho_vmalloc *preservation,
+				void (*fn)(void *addr, unsigned long idx,
+					   void *arg),
+				void *arg)
+{
+	unsigned long total = preservation->total_pages, done = 0;
+	phys_addr_t cphys = preservation->first;
+	bool ok = true;
+
+	while (cphys) {
+		struct kho_vmalloc_chunk *c = phys_to_virt(cphys);
+		struct page *cpage = kho_restore_pages(cphys, 1);
+		unsigned int i;
+
+		if (!cpage)
+			return -EINVAL;
+		for (i = 0; i < KHO_VMALLOC_PER_CHUNK && c->phys[i]; i++) {
+			phys_addr_t phys = le64_to_cpu(c->phys[i]);
+			struct page *page = kho_restore_pages(phys, 1);
+
+			if (!page || done == total) {
+				ok = false;
+				if (page)
+					__free_page(page);
+				continue;
+			}
+			if (fn)
+				fn(page_address(page), done, arg);
+			done++;
+			__free_page(page);
+		}
+		cphys = le64_to_cpu(c->next);
+		__free_page(cpage);
+		cond_resched();
+	}
+	return ok && done == total ? done : -EINVAL;
+}
+
+static bool kho_vmalloc_valid(const struct kho_vmalloc *preservation)
+{
+	return !preservation->order &&
+	       (preservation->flags & KHO_VMALLOC_ALLOC) &&
+	       preservation->total_pages &&
+	       preservation->total_pages <= totalram_pages();
+}
+
+static void kho_vmalloc_copy(void *addr, unsigned long idx, void *area)
+{
+	memcpy(area + (idx << PAGE_SHIFT), addr, PAGE_SIZE);
+}
+
 /**
  * kho_restore_vmalloc - get back a vmalloc area the previous kernel preserved
  * @preservation: the handed-over descriptor
  *
  * Return: a new vmalloc area (free it with vfree()) with the preserved
- * contents, or NULL if the descriptor does not match what was preserved.
- * The preserved pages are released in both cases.
+ * contents, or NULL if the descriptor does not match what was preserved or
+ * the new area cannot be allocated. The preserved pages are released in
+ * every case but a descriptor that is wrong on its face (order, flags,
+ * size).
  */
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 {
-	unsigned long total = preservation->total_pages, done = 0;
-	phys_addr_t cphys = preservation->first;
+	unsigned long total = preservation->total_pages;
 	void *area;
 
-	if (preservation->order || !(preservation->flags & KHO_VMALLOC_ALLOC) ||
-	    !total || total > totalram_pages())
+	if (!kho_vmalloc_valid(preservation))
 		return NULL;
-	area = vmalloc(total << PAGE_SHIFT);
-	if (!area)
+	/* The size comes from the handover; failing is handled: no splat. */
+	area = __vmalloc(total << PAGE_SHIFT, GFP_KERNEL | __GFP_NOWARN);
+	if (!area) {
+		kho_vmalloc_consume(preservation, NULL, NULL);
 		return NULL;
-
-	while (cphys && done <= total) {
-		struct kho_vmalloc_chunk *c = phys_to_virt(cphys);
-		unsigned int i;
-
-		if (!kho_restore_pages(cphys, 1))
-			break;
-		for (i = 0; i < KHO_VMALLOC_PER_CHUNK && c->phys[i]; i++) {
-			struct page *page = kho_restore_pages(le64_to_cpu(c->phys[i]), 1);
-
-			if (!page || done == total)
-				goto bad;
-			memcpy_from_page(area + (done++ << PAGE_SHIFT), page, 0, PAGE_SIZE);
-			__free_page(page);
-		}
-		cphys = le64_to_cpu(c->next);
-		__free_page(virt_to_page(c));
 	}
-	if (done == total && !cphys)
-		return area;
-bad:
-	pr_warn("vmalloc preservation at %#llx does not match its descriptor\n",
-		preservation->first);
-	vfree(area);
-	return NULL;
+	if (kho_vmalloc_consume(preservation, kho_vmalloc_copy, area) < 0) {
+		pr_warn("vmalloc preservation at %#llx does not match its descriptor\n",
+			preservation->first);
+		vfree(area);
+		return NULL;
+	}
+	return area;
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
+
+struct kho_array_walk {
+	void (*fn)(const void *rec, void *arg);
+	void *arg;
+	u64 count;
+	size_t size;
+	u64 seen;
+};
+
+static void kho_array_walk_page(void *addr, unsigned long idx, void *arg)
+{
+	struct kho_array_walk *w = arg;
+	size_t off;
+
+	for (off = 0; off + w->size <= PAGE_SIZE && w->seen < w->count;
+	     off += w->size, w->seen++)
+		w->fn(addr + off, w->arg);
+}
+
+/**
+ * kho_walk_array - go through a preserved vmalloc array of records in place
+ * @area:  its preservation descriptor
+ * @count: the number of records the handover says it holds
+ * @size:  the size of one record, at most PAGE_SIZE; records do not
+ *	   straddle pages
+ * @fn:    called with each record, in order, and @arg
+ * @arg:   passed to @fn
+ *
+ * What kho_restore_array(), a loop over the records and vfree() do, without
+ * the copy: it allocates nothing, so that an error path can rely on it to
+ * give back what the records name. The area's pages are freed.
+ *
+ * Return: the number of records @fn saw (at most @count), or -EINVAL if
+ * the area does not match its descriptor; @fn has then seen the records
+ * of the pages that could be claimed.
+ */
+long kho_walk_array(const struct kho_vmalloc *area, u64 count, size_t size,
+		    void (*fn)(const void *rec, void *arg), void *arg)
+{
+	struct kho_array_walk w = {
+		.fn = fn, .arg = arg, .count = count, .size = size,
+	};
+	long err;
+
+	if (!area->total_pages)
+		return 0;
+	if (!size || size > PAGE_SIZE || !kho_vmalloc_valid(area))
+		return -EINVAL;
+	err = kho_vmalloc_consume(area, kho_array_walk_page, &w);
+	if (err < 0) {
+		pr_warn("vmalloc preservation at %#llx does not match its descriptor\n",
+			area->first);
+		return err;
+	}
+	return w.seen;
+}
+EXPORT_SYMBOL_GPL(kho_walk_array);
 
 /**
  * kho_restore_array - get back a preserved vmalloc array of records
