@@ -24,6 +24,10 @@
 # --variant runs the listed tests (blank-separated), those of them that are
 # selected, a second time on another kernel of ours booted with its own
 # initramfs (whose /boot/bzImage is that kernel), reported as TEST@LABEL.
+#
+# LUO_CMDLINE adds kernel arguments to every test's first boot (kept by
+# later stages), e.g. LUO_CMDLINE=luo.fuzz_seed=7 to replay a fuzz test
+# with another seed.
 set -uo pipefail
 
 kernel= alt_kernel= initrd= logs= bench=0 verbose=0
@@ -136,6 +140,8 @@ for line in "${selected[@]}"; do
 		first=$alt_kernel
 	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
+	# LUO_CMDLINE: more arguments for every test (e.g. luo.fuzz_seed=N).
+	[ -n "${LUO_CMDLINE:-}" ] && extra="$extra $LUO_CMDLINE"
 	log=$logs/$name$label.log
 	rm -f "$log"
 	start=$(date +%s.%N)

@@ -69,6 +69,13 @@ struct luo_test {
 
 void luo_register(const struct luo_test *t);
 
+/*
+ * luo_tests - the registered tests, for another front end than the guest
+ * runner (the kselftest adapter, ksft_luo.c, built with LUO_NO_MAIN).
+ * Reads the command line (luo_arg()) and sets the stage to 1.
+ */
+int luo_tests(const struct luo_test *const **list);
+
 #define LUO_LOG(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
 #define LUO_TEST(fn, ...)						\
