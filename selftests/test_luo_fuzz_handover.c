@@ -89,6 +89,35 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
+ * A session whose name lost a bit is still there, under that other name:
+ * no check can see it. Look for @name with one bit flipped (in a
+ * character or in its terminating NUL).
+ */
+static int retrieve_renamed(int luo, const char *name)
+{
+	char alt[LIVEUPDATE_SESSION_NAME_LENGTH];
+	size_t i, len = strlen(name);
+	int b, s;
+
+	for (i = 0; i <= len; i++) {
+		for (b = 0; b < 8; b++) {
+			memset(alt, 0, sizeof(alt));
+			memcpy(alt, name, len);
+			alt[i] ^= 1 << b;
+			if (!alt[0] || (i < len && !alt[i]))
+				continue;
+			s = liveupdate_retrieve_session(luo, alt);
+			if (s >= 0) {
+				luo_info("session %s came back as '%s': its name was damaged",
+					 name, alt);
+				return s;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/*
  * Check what came of the last stage's sessions. Fills @pfns with the
  * frames of every retrieved page (*@np of them) and @mfds with the
  * retrieved files, left open (their pages stay theirs) for the caller to
@@ -106,6 +135,8 @@ static int check_incoming(int luo, bool strict, uint64_t *pfns, int *np,
 	for (i = 0; i < NSESS; i++) {
 		snprintf(name, sizeof(name), "hs-%d", i);
 		s = liveupdate_retrieve_session(luo, name);
+		if (s == -ENOENT)
+			s = retrieve_renamed(luo, name);
 		if (s < 0) {
 			luo_info("session %s: %s", name, strerror(-s));
 			lost += NFILES;
