@@ -10,8 +10,8 @@
  * a file block, a memfd descriptor, KHO's root FDT or KHO's tracker root
  * table: eight of those twelve, chosen by the seed, which is printed
  * ("luo.fuzz_seed=N" overrides it). Eight damaged kexecs and a clean one
- * took 3 to 5 minutes under TCG on a machine shared with other builds
- * (a boot takes 8-10 s there), about 100 s on idle cores.
+ * took 95 to 147 s under TCG on a machine shared with other builds (twelve
+ * damaged kexecs took 284 s there, too long for the ~3 minute budget).
  *
  * The next kernel must not panic, oops or WARN (the host runner checks),
  * and whatever it cannot hand back must be refused with a log line: when
