@@ -105,7 +105,8 @@ distro-kernel: $(DOBJ)/.config
 tools: kernel
 	@$(MAKE) -s -C bpf BUILD=$(BUILD)/bpf VMLINUX=$(KOBJ)/vmlinux
 	@$(MAKE) -s -C tools/luo-bpf BUILD=$(BUILD)/tools HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux
-	@$(MAKE) -s -C selftests BUILD=$(BUILD)/selftests HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux
+	@$(MAKE) -s -C selftests BUILD=$(BUILD)/selftests HDRS=$(HDRS) VMLINUX=$(KOBJ)/vmlinux \
+		KSFT_DIR=$(KSRC)/tools/testing/selftests
 
 initramfs: tools
 	@scripts/mkinitramfs.sh $(BUILD) $(BZIMAGE) $(INITRAMFS)

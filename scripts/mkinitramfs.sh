@@ -20,7 +20,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,boot,proc,sys,dev,tmp,etc,root}
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 selftests/init.sh "$root/init"
-install -m 0755 "$build/selftests/luo-selftests" "$root/bin/"
+install -m 0755 "$build/selftests/luo-selftests" "$build/selftests/luo-kselftest" "$root/bin/"
 for f in "$build"/tools/*; do
 	[ -x "$f" ] && [ -f "$f" ] && install -m 0755 "$f" "$root/bin/"
 done

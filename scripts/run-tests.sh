@@ -24,6 +24,10 @@
 # --variant runs the listed tests (blank-separated), those of them that are
 # selected, a second time on another kernel of ours booted with its own
 # initramfs (whose /boot/bzImage is that kernel), reported as TEST@LABEL.
+#
+# LUO_CMDLINE adds kernel arguments to every test's first boot (kept by
+# later stages), e.g. LUO_CMDLINE=luo.fuzz_seed=7 to replay a fuzz test
+# with another seed.
 set -uo pipefail
 
 kernel= alt_kernel= initrd= logs= bench=0 verbose=0
@@ -148,8 +152,8 @@ for line in "${selected[@]}"; do
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
 	[ -z "$label" ] && [ "$boot" != alt ] && extra="$extra $debug_args"
 	# LUO_CMDLINE: more kernel parameters for every test (e.g.
-	# earlyprintk=serial to see the decompressor's lines).
-	extra="$extra ${LUO_CMDLINE:-}"
+	# luo.fuzz_seed=N, or earlyprintk=serial to see the decompressor).
+	[ -n "${LUO_CMDLINE:-}" ] && extra="$extra $LUO_CMDLINE"
 	log=$logs/$name$label.log
 	rm -f "$log"
 	start=$(date +%s.%N)

@@ -16,8 +16,9 @@
  * "liveupdate: ", ...; level KERN_WARNING or worse) as a "luo-kmsg:" line.
  * The host runner (luo-selftests --check-log) fails a test that shows one
  * of those, or a line about a refused handover, a malformed one, a cold
- * boot or a leak, unless the test names it in .expect_log; and it fails a
- * test whose expected lines do not all appear.
+ * boot or a leak, unless the test names it in .expect_log (or, for a test
+ * with random damage, .allow_log); and it fails a test whose expected
+ * lines do not all appear.
  *
  * Skips: SKIP() only for what lies outside the kernel under test (e.g. the
  * other kernel of the interop tests not in the initramfs), always with a
@@ -62,12 +63,27 @@ struct luo_test {
 	 * one must appear, and no other KHO/LUO warning may.
 	 */
 	const char *const *expect_log;
+	/*
+	 * Kernel log lines the test may cause, NULL-terminated (LUO_LOG(),
+	 * same patterns): any of them may appear, any number of times, none
+	 * is required. For tests whose damage is random (fuzzing), which
+	 * cannot say which check fires; the test itself then checks that a
+	 * refusal was logged whenever something was lost.
+	 */
+	const char *const *allow_log;
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
 };
 
 void luo_register(const struct luo_test *t);
+
+/*
+ * luo_tests - the registered tests, for another front end than the guest
+ * runner (the kselftest adapter, ksft_luo.c, built with LUO_NO_MAIN).
+ * Reads the command line (luo_arg()) and sets the stage to 1.
+ */
+int luo_tests(const struct luo_test *const **list);
 
 #define LUO_LOG(...)	((const char *const[]){ __VA_ARGS__, NULL })
 

@@ -415,8 +415,9 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	}
 	order = page ? kho_claim(page) : -ENOENT;
 	if (order < 0) {
-		pr_warn("no intact preserved folio at %pa (never preserved, restored already, or overlapping)\n",
-			&phys);
+		/* A damaged array of folios asks for thousands of them. */
+		pr_warn_ratelimited("no intact preserved folio at %pa (never preserved, restored already, or overlapping)\n",
+				    &phys);
 		return NULL;
 	}
 	kho_adopt(page, order, true);
@@ -1182,6 +1183,36 @@ int kho_selftest_corrupt(const char *how)
 	if (!err)
 		pr_warn("self-test: outgoing handover damaged (%s)\n", how);
 	return err;
+}
+
+/**
+ * kho_selftest_flip - random damage to the outgoing handover, for tests only
+ * @tracker: damage the tracker's root table, else the root FDT
+ * @trunc:   zero everything from a random offset on (a truncated write),
+ *	     else flip one to four random bits
+ * @rnd:     random bits choosing the offsets
+ *
+ * Called at the reboot, after the last change to the handover. The next
+ * kernel must not trust what it cannot verify: refuse the handover with a
+ * log line, or use only what is intact; never crash.
+ */
+void kho_selftest_flip(bool tracker, bool trunc, u64 rnd)
+{
+	u8 *p = tracker ? (u8 *)kho_out.tracker.root : (u8 *)kho_out.fdt;
+	size_t len = tracker ? PAGE_SIZE : fdt_totalsize(kho_out.fdt);
+	unsigned int i, n = 1 + (rnd & 3);
+
+	if (!kho_out.ready || !len)
+		return;
+	if (trunc) {
+		i = (rnd >> 8) % len;
+		memset(p + i, 0, len - i);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+		p[(rnd >> 16) % len] ^= BIT((rnd >> 61) & 7);
+	}
 }
 
 /**

@@ -66,6 +66,7 @@ static inline void kho_debugfs_blob_remove(void *blob) { }
 /* Test-only: damage the outgoing handover in a chosen way. */
 int kho_selftest_corrupt(const char *how);
 int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order);
+void kho_selftest_flip(bool tracker, bool trunc, u64 rnd);
 #endif
 
 #endif /* _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H */

@@ -28,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
+#include "kexec_handover_internal.h"
 #include "luo_internal.h"
 #include "luo_ioctl.h"
 
@@ -299,29 +300,145 @@ static struct miscdevice luo_miscdev = {
 
 #ifdef CONFIG_LIVEUPDATE_TEST
 static char luo_test_damage[16];
+static u64 luo_test_rnd;
+
+static const char *const luo_test_parts[] = {
+	"header", "sessions", "files", "memfd", "fdt", "tracker",
+};
+
+/* Is @how "flip-<part>" or "trunc-<part>" of a part we know? */
+static bool luo_test_random_damage(const char *how)
+{
+	const char *part = strchr(how, '-');
+	int i;
+
+	if (!part || (strncmp(how, "flip-", 5) && strncmp(how, "trunc-", 6)))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(luo_test_parts); i++)
+		if (!strcmp(part + 1, luo_test_parts[i]))
+			return true;
+	return false;
+}
 
 /**
  * luo_test_set_damage - damage the handover written at the next reboot
  * @how: "compatible" (another format name), "loop" (the session block
  *	 chain points back to its first block) or "session" (the second
- *	 session, or the only one, claims one file more than it has)
+ *	 session, or the only one, claims one file more than it has); or
+ *	 random damage, "flip-<part>:<seed>" (one to four bit flips) or
+ *	 "trunc-<part>:<seed>" (zeroes from a random offset on, and for a
+ *	 block a random entry count), where <part> is "header" (LUO's),
+ *	 "sessions" (the first session block), "files" (the first session's
+ *	 first file block), "memfd" (the first memfd descriptor there), "fdt"
+ *	 (KHO's root FDT) or "tracker" (KHO's root table)
  *
  * Test only. For "compatible" and "loop" the next kernel must refuse the
  * sessions with a log line, release what it read, and fail every open of
  * /dev/liveupdate with EIO. For "session" it must drop that session alone,
- * with a log line, and release the memory of its files.
+ * with a log line, and release the memory of its files. Random damage must
+ * never crash the next kernel.
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
 int luo_test_set_damage(const char *how)
 {
-	if (strcmp(how, "compatible") && strcmp(how, "loop") &&
-	    strcmp(how, "session"))
+	char buf[40];
+	char *seed;
+	u64 rnd = 0;
+
+	if (strscpy(buf, how, sizeof(buf)) < 0)
 		return -EINVAL;
+	seed = strchr(buf, ':');
+	if (seed) {
+		*seed++ = '\0';
+		if (kstrtou64(seed, 0, &rnd) || !luo_test_random_damage(buf) ||
+		    strlen(buf) >= sizeof(luo_test_damage))
+			return -EINVAL;
+	} else if (strcmp(how, "compatible") && strcmp(how, "loop") &&
+		   strcmp(how, "session")) {
+		return -EINVAL;
+	}
 	mutex_lock(&luo_lock);
-	strscpy(luo_test_damage, how, sizeof(luo_test_damage));
+	strscpy(luo_test_damage, buf, sizeof(luo_test_damage));
+	luo_test_rnd = rnd | 1;
 	mutex_unlock(&luo_lock);
 	return 0;
+}
+
+static u64 luo_test_next(void)
+{
+	luo_test_rnd ^= luo_test_rnd << 13;
+	luo_test_rnd ^= luo_test_rnd >> 7;
+	luo_test_rnd ^= luo_test_rnd << 17;
+	return luo_test_rnd;
+}
+
+static void luo_test_damage_bytes(void *p, size_t len, bool trunc)
+{
+	unsigned int i, n = 1 + (luo_test_next() & 3);
+	u64 r;
+
+	len = min_t(size_t, len, PAGE_SIZE);
+	if (trunc) {
+		i = luo_test_next() % len;
+		memset(p + i, 0, len - i);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		r = luo_test_next();
+		((u8 *)p)[r % len] ^= BIT((r >> 32) & 7);
+	}
+}
+
+/* A block of @size-byte entries; truncated: its count may grow too. */
+static void luo_test_damage_block(struct luo_ser_block *blk, size_t size,
+				  bool trunc)
+{
+	u64 count = le64_to_cpu(blk->count);
+
+	luo_test_damage_bytes(blk, sizeof(*blk) + count * size, trunc);
+	if (trunc && (luo_test_next() & 1))
+		blk->count = cpu_to_le64(count + 1 + luo_test_next() % 1000);
+}
+
+static void luo_test_apply_random(u64 sessions_pa)
+{
+	bool trunc = luo_test_damage[0] == 't';
+	const char *part = strchr(luo_test_damage, '-') + 1;
+	struct luo_ser_session *ses;
+	struct luo_ser_block *blk;
+	struct luo_ser_file *file;
+
+	if (!strcmp(part, "header")) {
+		luo_test_damage_bytes(luo_header, sizeof(*luo_header), trunc);
+		return;
+	}
+	if (!strcmp(part, "fdt") || !strcmp(part, "tracker")) {
+		if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_SELFTEST))
+			kho_selftest_flip(part[0] == 't', trunc, luo_test_next());
+		return;
+	}
+	if (!sessions_pa)
+		return;
+	blk = phys_to_virt(sessions_pa);
+	if (!strcmp(part, "sessions")) {
+		luo_test_damage_block(blk, sizeof(*ses), trunc);
+		return;
+	}
+	ses = (void *)blk->entries;
+	if (!le64_to_cpu(blk->count) || !ses->files_pa)
+		return;
+	blk = phys_to_virt(le64_to_cpu(ses->files_pa));
+	if (!strcmp(part, "files")) {
+		luo_test_damage_block(blk, sizeof(*file), trunc);
+		return;
+	}
+	file = (void *)blk->entries;
+	if (le64_to_cpu(blk->count) && file->data &&
+	    !strncmp(file->compatible, "memfd-v2", sizeof(file->compatible)))
+		/* pos, size, seals, flags, nr_folios, the folio array */
+		luo_test_damage_bytes(phys_to_virt(le64_to_cpu(file->data)),
+				      32 + sizeof(struct kho_vmalloc), trunc);
 }
 
 static void luo_test_apply_damage(u64 sessions_pa)
@@ -340,6 +457,9 @@ static void luo_test_apply_damage(u64 sessions_pa)
 		if (le64_to_cpu(blk->count) > 1)
 			ser++;
 		le64_add_cpu(&ser->file_count, 1);
+	} else if (luo_test_random_damage(luo_test_damage)) {
+		luo_test_apply_random(sessions_pa);
+		pr_warn("test: outgoing handover damaged (%s)\n", luo_test_damage);
 	}
 }
 #else

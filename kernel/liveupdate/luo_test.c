@@ -13,9 +13,9 @@
  * /sys/kernel/debug/liveupdate/test_stats: "finish=<n> freed=<n>", how
  * many times the handler's finish ran, and how many of those released a
  * never-retrieved file's preserved page (so tests can see leaks).
- * /sys/kernel/debug/liveupdate/test_damage: "compatible", "loop" or
- * "session" damages the handover the next reboot writes (see
- * luo_test_set_damage()).
+ * /sys/kernel/debug/liveupdate/test_damage: "compatible", "loop",
+ * "session", or random damage "flip-<part>:<seed>" / "trunc-<part>:<seed>"
+ * damages the handover the next reboot writes (see luo_test_set_damage()).
  * "liveupdate_test.unknown" on the command line leaves the handler
  * unregistered, so its files have an unknown format in that kernel;
  * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel;
@@ -351,7 +351,7 @@ DEFINE_SHOW_ATTRIBUTE(luo_test_stats);
 static ssize_t luo_test_damage_write(struct file *file, const char __user *ubuf,
 				     size_t count, loff_t *ppos)
 {
-	char buf[16];
+	char buf[40];
 	int err;
 
 	if (count >= sizeof(buf))
