@@ -332,44 +332,26 @@ static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/* The descriptor at @phys (its page released) and its folio array. */
+/* The descriptor at @phys (its page released). */
 static int kvm_gmem_luo_read_desc(u64 phys, struct guest_memfd_luo_desc *desc)
 {
 	return kho_restore_copy(phys, desc, sizeof(*desc));
 }
 
-static struct guest_memfd_luo_folio *
-kvm_gmem_luo_restore_array(const struct guest_memfd_luo_desc *desc, u64 *nr)
-{
-	return kho_restore_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-				 sizeof(struct guest_memfd_luo_folio), nr);
-}
-
-/* Claim and free the folios of entries [@from, @nr) of @v. */
-static void kvm_gmem_luo_drain(const struct guest_memfd_luo_folio *v, u64 from,
-			       u64 nr)
-{
-	for (; from < nr; from++) {
-		struct folio *folio;
-
-		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(&v[from])));
-		if (folio)
-			folio_put(folio);
-		cond_resched();
-	}
-}
-
 static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
-				   u64 flags, u64 nr)
+				   u64 flags)
 {
 	u64 size = le64_to_cpu(desc->size);
+	u64 nr = le64_to_cpu(desc->nr_folios);
+	u64 cap = (u64)desc->folios.total_pages *
+		  (PAGE_SIZE / sizeof(struct guest_memfd_luo_folio));
 
 	if (le64_to_cpu(desc->flags) != flags)
 		return -EOPNOTSUPP;
 	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
 		return -EINVAL;
-	if (le64_to_cpu(desc->nr_folios) > size >> PAGE_SHIFT ||
-	    le64_to_cpu(desc->nr_folios) != nr)
+	/* One folio per page at most, and the array must hold them all. */
+	if (nr > size >> PAGE_SHIFT || nr > cap)
 		return -EINVAL;
 	return 0;
 }
@@ -405,24 +387,64 @@ put:
 	return err;
 }
 
+/*
+ * Going through the handed-over folio array in place (kho_walk_array(),
+ * which allocates nothing): each entry's folio goes into @mapping until an
+ * insertion fails; from then on, or with no @mapping, each is freed. So
+ * every folio the previous kernel preserved ends up in the file or freed,
+ * whatever fails.
+ */
+struct kvm_gmem_luo_in {
+	struct address_space *mapping;
+	u64 nr_index;
+	int err;
+};
+
+static void kvm_gmem_luo_take(const void *rec, void *arg)
+{
+	const struct guest_memfd_luo_folio *f = rec;
+	struct kvm_gmem_luo_in *in = arg;
+	struct folio *folio;
+
+	if (in->mapping && !in->err) {
+		in->err = kvm_gmem_luo_insert(in->mapping, f, in->nr_index);
+	} else {
+		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
+		if (folio)
+			folio_put(folio);
+	}
+	cond_resched();
+}
+
+/* Free every folio the array of @desc names, and the array. */
+static void kvm_gmem_luo_drain(const struct guest_memfd_luo_desc *desc)
+{
+	struct kvm_gmem_luo_in in = { };
+
+	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
+		       sizeof(struct guest_memfd_luo_folio), kvm_gmem_luo_take,
+		       &in);
+}
+
 static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 				struct file **filep)
 {
-	struct guest_memfd_luo_desc desc;
-	struct guest_memfd_luo_folio *v;
-	struct file *vm_file, *file;
 	u64 flags = kvm_gmem_luo_format_flags(args->handler);
+	struct kvm_gmem_luo_in in = { };
+	struct guest_memfd_luo_desc desc;
+	struct file *vm_file, *file;
 	struct kvm *kvm;
-	u64 i = 0, nr, size;
+	u64 nr, size;
+	long seen;
 	int err;
 
 	err = kvm_gmem_luo_read_desc(args->serialized_data, &desc);
 	if (err)
 		return err;
-	v = kvm_gmem_luo_restore_array(&desc, &nr);
-	err = kvm_gmem_luo_check_desc(&desc, flags, nr);
+	err = kvm_gmem_luo_check_desc(&desc, flags);
 	if (err)
 		goto drain;
+	nr = le64_to_cpu(desc.nr_folios);
 	size = le64_to_cpu(desc.size);
 
 	/* The VM first: with the attributes in place, then its memory. */
@@ -442,27 +464,29 @@ static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
 		err = PTR_ERR(file);
 		goto put_vm;
 	}
-	while (i < nr) {
-		err = kvm_gmem_luo_insert(file->f_mapping, &v[i++],
-					  size >> PAGE_SHIFT);
-		if (err)
-			goto put_file;
-		cond_resched();
-	}
 	/* The new guest_memfd holds the VM itself. */
 	fput(vm_file);
-	vfree(v);
+
+	in.mapping = file->f_mapping;
+	in.nr_index = size >> PAGE_SHIFT;
+	seen = kho_walk_array(&desc.folios, nr,
+			      sizeof(struct guest_memfd_luo_folio),
+			      kvm_gmem_luo_take, &in);
+	err = in.err;
+	if (!err && (seen < 0 || (u64)seen != nr))
+		err = -EINVAL;
+	if (err) {
+		/* Frees the folios already in its page cache. */
+		fput(file);
+		return err;
+	}
 	*filep = file;
 	return 0;
 
-put_file:
-	/* Frees the folios already in its page cache. */
-	fput(file);
 put_vm:
 	fput(vm_file);
 drain:
-	kvm_gmem_luo_drain(v, i, nr);
-	vfree(v);
+	kvm_gmem_luo_drain(&desc);
 	return err;
 }
 
@@ -480,16 +504,12 @@ static int kvm_gmem_luo_retrieve(struct liveupdate_file_op_args *args)
 static void kvm_gmem_luo_finish(struct liveupdate_file_op_args *args)
 {
 	struct guest_memfd_luo_desc desc;
-	struct guest_memfd_luo_folio *v;
-	u64 nr;
 
 	if (args->retrieved)
 		return;
 	if (kvm_gmem_luo_read_desc(args->serialized_data, &desc))
 		return;
-	v = kvm_gmem_luo_restore_array(&desc, &nr);
-	kvm_gmem_luo_drain(v, 0, nr);
-	vfree(v);
+	kvm_gmem_luo_drain(&desc);
 }
 
 static const struct liveupdate_file_ops kvm_gmem_luo_ops = {
