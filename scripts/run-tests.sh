@@ -28,6 +28,11 @@
 # LUO_CMDLINE adds kernel arguments to every test's first boot (kept by
 # later stages), e.g. LUO_CMDLINE=luo.fuzz_seed=7 to replay a fuzz test
 # with another seed.
+#
+# LUO_JOBS tests boot at a time (default 2: a TCG guest keeps about one
+# host core busy; the tests share nothing on the host but the CPUs).
+# Results are still printed in order. Benchmarks and --verbose run one at
+# a time: figures must not share the machine, and the console is one.
 set -uo pipefail
 
 kernel= alt_kernel= initrd= logs= bench=0 verbose=0
@@ -49,6 +54,12 @@ while [ $# -gt 0 ]; do
 done
 # Benchmarks fill and check up to 8 GiB under TCG: a longer stage limit.
 [ $bench -eq 1 ] && stage_timeout=${LUO_STAGE_TIMEOUT:-600}
+jobs=${LUO_JOBS:-2}
+[ $bench -eq 1 ] || [ $verbose -eq 1 ] && jobs=1
+if ! [ "$jobs" -ge 1 ] 2>/dev/null; then
+	echo "run-tests: LUO_JOBS must be a number of at least 1" >&2
+	exit 1
+fi
 selftests=$(dirname "$initrd")/selftests/luo-selftests
 mkdir -p "$logs"
 
@@ -130,13 +141,17 @@ if [ ${#selected[@]} -eq 0 ]; then
 	exit 1
 fi
 
-echo "KTAP version 1"
-echo "1..${#selected[@]}"
-pass=0 fail=0 skip=0 i=0
-for line in "${selected[@]}"; do
+# Run the I-th selected test (from 1). Its KTAP lines go to stdout, its
+# verdict (pass, fail or skip) to the file $logs/.verdict.I.
+run_one() {
+	local i=$1 line name stages mem kind boot extra machine desc
+	local run_kernel run_initrd label first log start args qpid tailpid
+	local kexecs deadline timed_out n qrc secs reason logcheck result s
+
+	line=${selected[i - 1]}
 	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
-	run_kernel=${sel_kernel[i]} run_initrd=${sel_initrd[i]} label=${sel_label[i]}
-	i=$((i + 1))
+	run_kernel=${sel_kernel[i - 1]} run_initrd=${sel_initrd[i - 1]}
+	label=${sel_label[i - 1]}
 	[ "$mem" = - ] && mem=$mem_default
 	[ "$extra" = - ] && extra=
 	[ "$machine" = - ] && machine=
@@ -144,8 +159,8 @@ for line in "${selected[@]}"; do
 	if [ "$boot" = alt ]; then
 		if [ -z "$alt_kernel" ]; then
 			echo "ok $i $name # SKIP boots the alternative kernel first: no --alt-kernel (make interop)"
-			skip=$((skip + 1))
-			continue
+			echo skip >"$logs/.verdict.$i"
+			return
 		fi
 		first=$alt_kernel
 	fi
@@ -251,18 +266,53 @@ for line in "${selected[@]}"; do
 		sed 's/^\[[^]]*\] /# kernel: /'
 	if [ -n "$reason" ]; then
 		echo "not ok $i $name$label # $reason (log: $log)"
-		fail=$((fail + 1))
+		echo fail >"$logs/.verdict.$i"
 	elif [ "${result%% *}" = skip ] && [ -z "$(skip_reason)" ]; then
 		echo "not ok $i $name$label # skipped without a reason (log: $log)"
-		fail=$((fail + 1))
+		echo fail >"$logs/.verdict.$i"
 	elif [ "${result%% *}" = skip ]; then
 		echo "ok $i $name$label # SKIP $(skip_reason)"
-		skip=$((skip + 1))
+		echo skip >"$logs/.verdict.$i"
 	else
 		echo "ok $i $name$label # ${secs%.*}s"
-		pass=$((pass + 1))
+		echo pass >"$logs/.verdict.$i"
 	fi
+}
+
+# Print, in order, the results of the tests that have finished, from
+# test $printed + 1 on; count them.
+flush_done() {
+	local v
+	while [ $printed -lt $total ] && [ -e "$logs/.verdict.$((printed + 1))" ]; do
+		printed=$((printed + 1))
+		cat "$logs/.out.$printed"
+		v=$(cat "$logs/.verdict.$printed")
+		case "$v" in
+		pass) pass=$((pass + 1)) ;;
+		skip) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+		rm -f "$logs/.out.$printed" "$logs/.verdict.$printed"
+	done
+}
+
+echo "KTAP version 1"
+echo "1..${#selected[@]}"
+pass=0 fail=0 skip=0 printed=0 running=0 total=${#selected[@]}
+rm -f "$logs"/.out.* "$logs"/.verdict.*
+for ((i = 1; i <= total; i++)); do
+	if [ $running -ge $jobs ]; then
+		wait -n
+		running=$((running - 1))
+		flush_done
+	fi
+	# A test that died without a verdict (the runner was killed) fails.
+	{ run_one $i >"$logs/.out.$i"; [ -e "$logs/.verdict.$i" ] ||
+		echo fail >"$logs/.verdict.$i"; } &
+	running=$((running + 1))
 done
+wait
+flush_done
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 summary="$pass passed, $fail failed"
