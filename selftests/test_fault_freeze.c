@@ -53,29 +53,12 @@ static int bad = -1, memfd = -1;
 static uint64_t seed;
 static bool loop_ok;
 
-static long long vmstat(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			v = strtoll(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static int pins_tracked(long long *pins, long long *tracked)
 {
 	int err = luo_write_file("/proc/sys/vm/stat_refresh", "1");
 
-	*pins = vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released");
+	*pins = luo_vmstat("nr_foll_pin_acquired") -
+		luo_vmstat("nr_foll_pin_released");
 	*tracked = kho_tracked_pages();
 	return err ?: *tracked < 0 ? -ENOENT : 0;
 }

@@ -35,24 +35,6 @@ struct counts {
 	long long pins, tracked, vmalloc_kb;
 };
 
-static long long vmstat(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			v = strtoll(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static int count(struct counts *c)
 {
 	int err = luo_write_file("/proc/sys/vm/stat_refresh", "1");
@@ -60,7 +42,8 @@ static int count(struct counts *c)
 	if (err)
 		return err;
 	c->vmalloc_kb = luo_meminfo_kb("VmallocUsed");
-	c->pins = vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released");
+	c->pins = luo_vmstat("nr_foll_pin_acquired") -
+		luo_vmstat("nr_foll_pin_released");
 	c->tracked = kho_tracked_pages();
 	return c->tracked < 0 ? -ENOENT : 0;
 }
