@@ -24,6 +24,9 @@ install -m 0755 "$build/selftests/luo-selftests" "$build/selftests/luo-kselftest
 for f in "$build"/tools/*; do
 	[ -x "$f" ] && [ -f "$f" ] && install -m 0755 "$f" "$root/bin/"
 done
+# Their DWARF stays in build/: every boot and every kexec copies, hashes
+# (purgatory) and unpacks this archive.
+strip --strip-debug "$root"/bin/luo-*
 for f in "$build"/bpf/*.bpf.o; do
 	[ -f "$f" ] && install -D -m 0644 "$f" "$root/lib/luo-bpf/$(basename "$f")"
 done
