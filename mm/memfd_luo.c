@@ -23,11 +23,7 @@
  * folios into its page cache, charged to the retrieving task's memory
  * cgroup. finish() releases the memory of a memfd that was never retrieved.
  *
- * Handover format "memfd-v2" (all little-endian, packed): LUO's u64 is the
- * physical address of a preserved page holding struct memfd_luo_desc, whose
- * folios field describes the preserved vmalloc area holding nr_folios
- * struct memfd_luo_folio entries, sorted by index. A missing index is a hole.
- * See Documentation/core-api/liveupdate-memfd.rst.
+ * Handover format "memfd-v2": include/linux/kho/abi/memfd.h.
  */
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
@@ -39,6 +35,7 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -49,7 +46,6 @@
 
 #include "internal.h"
 
-#define MEMFD_LUO_COMPATIBLE		"memfd-v2"
 KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
 
 /* Seals the format can carry; anything else is refused at preserve. */
@@ -57,48 +53,8 @@ KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
 				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
 				 F_SEAL_EXEC)
 
-/* Folio entry: pfn in bits 0-51, flags in bits 52-63. */
-#define MEMFD_LUO_PFN_MASK		GENMASK_ULL(51, 0)
-#define MEMFD_LUO_FLAGS_SHIFT		52
-#define MEMFD_LUO_FOLIO_DIRTY		BIT_ULL(0)
-#define MEMFD_LUO_FOLIO_UPTODATE	BIT_ULL(1)
-#define MEMFD_LUO_FOLIO_FLAGS		(MEMFD_LUO_FOLIO_DIRTY | \
-					 MEMFD_LUO_FOLIO_UPTODATE)
-
 /* Folios pinned per memfd_pin_folios() call: one page of pointers. */
 #define MEMFD_LUO_BATCH			(PAGE_SIZE / sizeof(struct folio *))
-
-/**
- * struct memfd_luo_folio - one preserved folio in the handover array
- * @pfn_flags: page frame number of the folio's first page (bits 0-51) and
- *	       MEMFD_LUO_FOLIO_* flags (bits 52-63)
- * @index:     page cache index of the folio
- */
-struct memfd_luo_folio {
-	__le64 pfn_flags;
-	__le64 index;
-} __packed;
-
-/**
- * struct memfd_luo_desc - handover descriptor of one memfd
- * @pos:       file position
- * @size:      file size in bytes
- * @seals:     F_SEAL_* seals
- * @flags:     reserved, 0
- * @nr_folios: number of entries in @folios
- * @folios:    preserved vmalloc area of struct memfd_luo_folio entries
- */
-struct memfd_luo_desc {
-	__le64 pos;
-	__le64 size;
-	__le32 seals;
-	__le32 flags;
-	__le64 nr_folios;
-	struct kho_vmalloc folios;
-} __packed;
-
-static_assert(sizeof(struct memfd_luo_folio) == 16);
-static_assert(sizeof(struct memfd_luo_desc) == 48);
 
 /**
  * struct memfd_luo - outgoing state of one preserved memfd (private_data)
@@ -727,8 +683,14 @@ static void memfd_luo_flush(struct memfd_luo_in *in)
 {
 	unsigned int k;
 
-	if (!in->err && in->n)
+	if (!in->err && in->n) {
 		in->err = shmem_luo_add_folios(in->inode, in->batch, in->n);
+		/* Two entries for one index: malformed handover data. */
+		if (in->err == -EEXIST) {
+			pr_warn("folio entries overlap in the page cache\n");
+			in->err = -EINVAL;
+		}
+	}
 	/* Those not in the page cache now are freed. */
 	for (k = 0; k < in->n; k++) {
 		folio_unlock(in->batch[k]);

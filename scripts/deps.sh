@@ -10,7 +10,7 @@
 set -euo pipefail
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
-zstd xz-utils qemu-system-x86 busybox-static clang llvm lld libfdt-dev rsync
+zstd lz4 xz-utils qemu-system-x86 busybox-static clang llvm lld libfdt-dev rsync
 libbpf-dev bpftool linux-source-6.12 python3 libzstd-dev zlib1g-dev liblzma-dev
 device-tree-compiler"
 PINNED="linux-source-6.12 libbpf-dev libbpf1 bpftool"

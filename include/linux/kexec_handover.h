@@ -12,10 +12,13 @@
 #ifndef _LINUX_KEXEC_HANDOVER_H
 #define _LINUX_KEXEC_HANDOVER_H
 
+#include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/jump_label.h>
 #include <linux/types.h>
+
+#include <asm/page.h>
 
 struct folio;
 struct kexec_buf;
@@ -43,6 +46,20 @@ struct kho_vmalloc {
 
 #define KHO_VMALLOC_ALLOC	0x0001	/* a VM_ALLOC area */
 #define KHO_VMALLOC_HUGE_VMAP	0x0002	/* mapped with huge pages */
+
+#define KHO_VMALLOC_PER_CHUNK	(PAGE_SIZE / sizeof(u64) - 1)
+
+/**
+ * struct kho_vmalloc_chunk - one chunk page of a preserved vmalloc area
+ * @next: physical address of the next chunk page, 0 for the last
+ * @phys: physical addresses of backing pages, in order; 0 ends the list
+ */
+struct kho_vmalloc_chunk {
+	__le64 next;
+	__le64 phys[KHO_VMALLOC_PER_CHUNK];
+};
+
+static_assert(sizeof(struct kho_vmalloc_chunk) == PAGE_SIZE);
 
 /**
  * KHO_ADVERTISE_FORMAT - tell tools which handover format this kernel reads

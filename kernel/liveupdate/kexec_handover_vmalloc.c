@@ -23,15 +23,6 @@
 
 #include "kexec_handover_internal.h"
 
-#define KHO_VMALLOC_PER_CHUNK	(PAGE_SIZE / sizeof(u64) - 1)
-
-struct kho_vmalloc_chunk {
-	__le64 next;
-	__le64 phys[KHO_VMALLOC_PER_CHUNK];
-};
-
-static_assert(sizeof(struct kho_vmalloc_chunk) == PAGE_SIZE);
-
 static void kho_vmalloc_free_chunks(phys_addr_t first, bool restore)
 {
 	while (first) {

@@ -22,6 +22,7 @@
 #include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
 #include <linux/ktime.h>
 #include <linux/liveupdate.h>
 #include <linux/miscdevice.h>
@@ -323,8 +324,11 @@ static bool luo_test_random_damage(const char *how)
 /**
  * luo_test_set_damage - damage the handover written at the next reboot
  * @how: "compatible" (another format name), "loop" (the session block
- *	 chain points back to its first block) or "session" (the second
- *	 session, or the only one, claims one file more than it has); or
+ *	 chain points back to its first block), "session" (the second
+ *	 session, or the only one, claims one file more than it has),
+ *	 "memfd-dup" (in the folio array of the first memfd, see "memfd"
+ *	 below, entry 2 takes the index of entry 10: two folios for one
+ *	 index, the second met right after its predecessor); or
  *	 random damage, "flip-<part>:<seed>" (one to four bit flips) or
  *	 "trunc-<part>:<seed>" (zeroes from a random offset on, and for a
  *	 block a random entry count), where <part> is "header" (LUO's),
@@ -335,7 +339,9 @@ static bool luo_test_random_damage(const char *how)
  * Test only. For "compatible" and "loop" the next kernel must refuse the
  * sessions with a log line, release what it read, and fail every open of
  * /dev/liveupdate with EIO. For "session" it must drop that session alone,
- * with a log line, and release the memory of its files. Random damage must
+ * with a log line, and release the memory of its files. For "memfd-dup",
+ * RETRIEVE_FD of that memfd must fail with EINVAL and a log line, and give
+ * every page back. Random damage must
  * never crash the next kernel.
  *
  * Return: 0 or -EINVAL for an unknown @how.
@@ -355,7 +361,7 @@ int luo_test_set_damage(const char *how)
 		    strlen(buf) >= sizeof(luo_test_damage))
 			return -EINVAL;
 	} else if (strcmp(how, "compatible") && strcmp(how, "loop") &&
-		   strcmp(how, "session")) {
+		   strcmp(how, "session") && strcmp(how, "memfd-dup")) {
 		return -EINVAL;
 	}
 	mutex_lock(&luo_lock);
@@ -401,13 +407,35 @@ static void luo_test_damage_block(struct luo_ser_block *blk, size_t size,
 		blk->count = cpu_to_le64(count + 1 + luo_test_next() % 1000);
 }
 
+/* The first session's first file, if it is a memfd: its descriptor. */
+static struct memfd_luo_desc *luo_test_first_memfd(u64 sessions_pa)
+{
+	struct luo_ser_session *ses;
+	struct luo_ser_block *blk;
+	struct luo_ser_file *file;
+
+	if (!sessions_pa)
+		return NULL;
+	blk = phys_to_virt(sessions_pa);
+	ses = (void *)blk->entries;
+	if (!le64_to_cpu(blk->count) || !ses->files_pa)
+		return NULL;
+	blk = phys_to_virt(le64_to_cpu(ses->files_pa));
+	file = (void *)blk->entries;
+	if (!le64_to_cpu(blk->count) || !file->data ||
+	    strncmp(file->compatible, MEMFD_LUO_COMPATIBLE,
+		    sizeof(file->compatible)))
+		return NULL;
+	return phys_to_virt(le64_to_cpu(file->data));
+}
+
 static void luo_test_apply_random(u64 sessions_pa)
 {
 	bool trunc = luo_test_damage[0] == 't';
 	const char *part = strchr(luo_test_damage, '-') + 1;
+	struct memfd_luo_desc *desc;
 	struct luo_ser_session *ses;
 	struct luo_ser_block *blk;
-	struct luo_ser_file *file;
 
 	if (!strcmp(part, "header")) {
 		luo_test_damage_bytes(luo_header, sizeof(*luo_header), trunc);
@@ -430,15 +458,28 @@ static void luo_test_apply_random(u64 sessions_pa)
 		return;
 	blk = phys_to_virt(le64_to_cpu(ses->files_pa));
 	if (!strcmp(part, "files")) {
-		luo_test_damage_block(blk, sizeof(*file), trunc);
+		luo_test_damage_block(blk, sizeof(struct luo_ser_file), trunc);
 		return;
 	}
-	file = (void *)blk->entries;
-	if (le64_to_cpu(blk->count) && file->data &&
-	    !strncmp(file->compatible, "memfd-v2", sizeof(file->compatible)))
-		/* pos, size, seals, flags, nr_folios, the folio array */
-		luo_test_damage_bytes(phys_to_virt(le64_to_cpu(file->data)),
-				      32 + sizeof(struct kho_vmalloc), trunc);
+	desc = luo_test_first_memfd(sessions_pa);
+	if (desc)
+		luo_test_damage_bytes(desc, sizeof(*desc), trunc);
+}
+
+/* Entry 2 of the first memfd's folio array gets the index of entry 10. */
+static void luo_test_memfd_dup(u64 sessions_pa)
+{
+	struct memfd_luo_desc *desc = luo_test_first_memfd(sessions_pa);
+	struct kho_vmalloc_chunk *chunk;
+	struct memfd_luo_folio *f;
+
+	if (!desc || le64_to_cpu(desc->nr_folios) < 11 || !desc->folios.first) {
+		pr_warn("test: no memfd with 11 folios to damage\n");
+		return;
+	}
+	chunk = phys_to_virt(desc->folios.first);
+	f = phys_to_virt(le64_to_cpu(chunk->phys[0]));
+	f[2].index = f[10].index;
 }
 
 static void luo_test_apply_damage(u64 sessions_pa)
@@ -457,6 +498,8 @@ static void luo_test_apply_damage(u64 sessions_pa)
 		if (le64_to_cpu(blk->count) > 1)
 			ser++;
 		le64_add_cpu(&ser->file_count, 1);
+	} else if (!strcmp(luo_test_damage, "memfd-dup")) {
+		luo_test_memfd_dup(sessions_pa);
 	} else if (luo_test_random_damage(luo_test_damage)) {
 		luo_test_apply_random(sessions_pa);
 		pr_warn("test: outgoing handover damaged (%s)\n", luo_test_damage);
