@@ -66,6 +66,8 @@ figures() {
 		}' "$ts"
 }
 
+# Only this sitting's runs go into the medians.
+rm -rf "$logs"/ours-* "$logs"/upstream-*
 status=0
 for ((r = 1; r <= runs; r++)); do
 	for k in ours upstream; do
