@@ -226,6 +226,10 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 		snprintf(name, sizeof(name), "%s_handover_metadata", bm_name(k));
 		luo_bench(name, (preserved - data_pages - 1) * BM_PG / 1024.0,
 			  "KiB");
+		/* Early boot: the tracker walk that reserved them. */
+		snprintf(name, sizeof(name), "%s_kho_boot_walk", bm_name(k));
+		luo_bench(name, kho_file_value(KHO_DEBUGFS "/in/pages",
+					       "walk_ns") / 1e6, "ms");
 	} else {
 		luo_info("%s: this kernel does not count preserved pages",
 			 bm_name(k));

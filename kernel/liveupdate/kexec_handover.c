@@ -851,25 +851,39 @@ struct kho_reserve_ctx {
 	phys_addr_t run_start, run_end;	/* adjacent chunks, reserved at once */
 };
 
-static int __init kho_check_chunk(phys_addr_t phys, unsigned int order, void *arg)
+/*
+ * A run of chunks in one node's RAM outside scratch is checked at once;
+ * any other, chunk by chunk, so that the log names the chunk at fault.
+ */
+static int __init kho_check_chunk(phys_addr_t phys, unsigned int order,
+				  unsigned long nr, void *arg)
 {
-	unsigned long pfn = PHYS_PFN(phys), i, nr = 1UL << order;
+	unsigned long pfn = PHYS_PFN(phys), i, pages;
 	struct kho_reserve_ctx *ctx = arg;
-	phys_addr_t size = PAGE_SIZE << order;
-	int nid;
+	phys_addr_t size;
+	int nid, err;
 
+	/* Runs of chunks above MAX_PAGE_ORDER could overflow @size. */
+	if (nr > 1 && order > MAX_PAGE_ORDER)
+		goto one_by_one;
+	pages = nr << order;
+	size = PFN_PHYS(pages);
 	if (!memblock_is_region_memory(phys, size) ||
 	    kho_addr_in_scratch(phys, size)) {
+		if (nr > 1)
+			goto one_by_one;
 		pr_warn("preserved chunk %pa order %u is outside RAM or in scratch\n",
 			&phys, order);
 		return -EINVAL;
 	}
 	nid = early_pfn_to_nid(pfn);
-	if (early_pfn_to_nid(pfn + nr - 1) != nid) {
+	if (early_pfn_to_nid(pfn + pages - 1) != nid) {
+		if (nr > 1)
+			goto one_by_one;
 		pr_warn("preserved chunk %pa order %u spans nodes\n", &phys, order);
 		return -EINVAL;
 	}
-	ctx->pages += nr;
+	ctx->pages += pages;
 	if (ctx->pages > PHYS_PFN(memblock_phys_mem_size())) {
 		pr_warn("more memory preserved than there is\n");
 		return -E2BIG;
@@ -880,8 +894,17 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order, void *ar
 	 * only once, so that a chunk listed twice is still seen as such.
 	 */
 	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < pages; i++)
 			init_deferred_page(pfn + i, nid);
+	return 0;
+
+one_by_one:
+	for (i = 0; i < nr; i++) {
+		err = kho_check_chunk(phys + i * (PAGE_SIZE << order), order,
+				      1, arg);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -907,25 +930,29 @@ static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
  * runs of adjacent chunks at once keeps memblock's region array short.
  */
 static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
-				    void *arg)
+				    unsigned long nr, void *arg)
 {
-	struct page *page = pfn_to_page(PHYS_PFN(phys));
 	struct kho_reserve_ctx *ctx = arg;
-	unsigned long i;
+	unsigned long c, i;
 
-	/* A chunk listed twice must not be handed out twice. */
-	if (kho_marked_order(page) >= 0) {
-		pr_warn_once("chunk %pa listed twice, keeping the first\n", &phys);
-		return 0;
+	for (c = 0; c < nr; c++, phys += PAGE_SIZE << order) {
+		struct page *page = pfn_to_page(PHYS_PFN(phys));
+
+		/* A chunk listed twice must not be handed out twice. */
+		if (kho_marked_order(page) >= 0) {
+			pr_warn_once("chunk %pa listed twice, keeping the first\n",
+				     &phys);
+			continue;
+		}
+		if (phys != ctx->run_end) {
+			kho_reserve_flush(ctx);
+			ctx->run_start = phys;
+		}
+		ctx->run_end = phys + (PAGE_SIZE << order);
+		for (i = 0; i < (1UL << order); i++)
+			SetPageReserved(nth_page(page, i));
+		page->private = KHO_PAGE_INFO(order);
 	}
-	if (phys != ctx->run_end) {
-		kho_reserve_flush(ctx);
-		ctx->run_start = phys;
-	}
-	ctx->run_end = phys + (PAGE_SIZE << order);
-	for (i = 0; i < (1UL << order); i++)
-		SetPageReserved(nth_page(page, i));
-	page->private = KHO_PAGE_INFO(order);
 	return 0;
 }
 

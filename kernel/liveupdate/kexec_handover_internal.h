@@ -29,8 +29,12 @@ int kho_tracker_set(struct kho_tracker *t, phys_addr_t phys, unsigned int order)
 void kho_tracker_clear(struct kho_tracker *t, phys_addr_t phys,
 		       unsigned int order);
 
-/* Walking an incoming tree: the callback sees each chunk once. */
-typedef int (*kho_chunk_fn)(phys_addr_t phys, unsigned int order, void *arg);
+/*
+ * Walking an incoming tree: the callback sees each chunk once, in runs of
+ * @nr chunks of 2^@order pages each, adjacent from @phys on.
+ */
+typedef int (*kho_chunk_fn)(phys_addr_t phys, unsigned int order,
+			    unsigned long nr, void *arg);
 
 struct kho_walk_limits {
 	phys_addr_t mem_end;		/* no tree page or chunk at or above */

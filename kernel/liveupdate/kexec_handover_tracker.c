@@ -175,28 +175,48 @@ static int __init kho_check_node(struct kho_walk *w, phys_addr_t phys, int level
 	return 0;
 }
 
+/* The chunk of key @key, or -EINVAL if the key carries no valid order. */
+static int __init kho_key_chunk(u64 key, phys_addr_t *phys,
+				unsigned int *order)
+{
+	unsigned int top = fls64(key) - 1;
+
+	/* The order bit sits at 64 - (PAGE_SHIFT + order). */
+	if (top > 64 - PAGE_SHIFT || 64 - PAGE_SHIFT - top > KHO_KEY_MAX_ORDER) {
+		pr_warn("tracker key %#llx has no valid order\n", key);
+		return -EINVAL;
+	}
+	*order = 64 - PAGE_SHIFT - top;
+	*phys = (key & ~BIT_ULL(top)) << (PAGE_SHIFT + *order);
+	return 0;
+}
+
+/*
+ * Below a prefix that holds the order bit, set bits next to each other are
+ * chunks of one order next to each other in memory: the callback gets each
+ * such run at once (a 4 KiB-page memfd is mostly long runs). Without one
+ * (orders so large that the order bit falls inside the bitmap), bits go
+ * one at a time.
+ */
 static int __init kho_walk_leaf(struct kho_walk *w,
 				const unsigned long *leaf, u64 prefix)
 {
-	unsigned long bit;
+	bool runs = prefix >= KHO_BITMAP_SIZE;
+	unsigned int start, end, bit;
+	unsigned int order;
+	phys_addr_t phys;
 	int err;
 
-	for_each_set_bit(bit, leaf, KHO_BITMAP_SIZE) {
-		u64 key = prefix | bit;
-		unsigned int top = fls64(key) - 1;
-		unsigned int order;
-		phys_addr_t phys;
+	for_each_set_bitrange(start, end, leaf, KHO_BITMAP_SIZE) {
+		unsigned int step = runs ? end - start : 1;
 
-		/* The order bit sits at 64 - (PAGE_SHIFT + order). */
-		if (top > 64 - PAGE_SHIFT || 64 - PAGE_SHIFT - top > KHO_KEY_MAX_ORDER) {
-			pr_warn("tracker key %#llx has no valid order\n", key);
-			return -EINVAL;
+		for (bit = start; bit < end; bit += step) {
+			err = kho_key_chunk(prefix | bit, &phys, &order);
+			if (!err)
+				err = w->fn(phys, order, step, w->arg);
+			if (err)
+				return err;
 		}
-		order = 64 - PAGE_SHIFT - top;
-		phys = (key & ~BIT_ULL(top)) << (PAGE_SHIFT + order);
-		err = w->fn(phys, order, w->arg);
-		if (err)
-			return err;
 	}
 	return 0;
 }
@@ -230,7 +250,7 @@ static int __init kho_walk_table(struct kho_walk *w, const u64 *table,
 }
 
 /**
- * kho_tracker_walk - call @fn for every chunk of an incoming tree
+ * kho_tracker_walk - call @fn for every run of chunks of an incoming tree
  * @root: physical address of the root table page
  * @lim:  bounds of a sane tree
  * @fn:   callback; a non-zero return stops the walk and is returned
