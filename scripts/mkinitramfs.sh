@@ -9,6 +9,13 @@
 # adds /boot/alt-bzImage for interoperability tests). The guest passes its
 # own initrd (kept by retain_initrd in /sys/firmware/initrd) to the next
 # kernel, so every stage of a chain sees the same files.
+#
+# The archive is two: the kernel images, uncompressed (they are compressed
+# already), then everything else, LZ4-compressed; the kernel unpacks both.
+# /etc/luo-initrd-boot-bytes holds the length of the first, so that a
+# test's last kexec can pass the second alone: a next kernel that kexecs
+# no further needs no kernel image, and the purgatory hashes every byte of
+# the initrd in the blackout (ours would otherwise carry its image twice).
 set -euo pipefail
 
 build=$1
@@ -40,17 +47,34 @@ if command -v bpftool >/dev/null; then
 			install -D -m 0755 "$lib" "$root$lib"
 		done
 fi
-cp "$bzimage" "$root/boot/bzImage"
+boot=$build/initramfs-boot
+rm -rf "$boot"
+mkdir -p "$boot/boot"
+cp "$bzimage" "$boot/boot/bzImage"
 if [ -n "${LUO_ALT_KERNEL:-}" ]; then
-	cp "$LUO_ALT_KERNEL" "$root/boot/alt-bzImage"
+	cp "$LUO_ALT_KERNEL" "$boot/boot/alt-bzImage"
 fi
+# Busybox's applets as links in /bin, as "busybox --install -s /bin" would
+# make them at every boot.
+for app in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+done
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 
+cpio_of() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet -R 0:0)
+}
+
+# The images first: an LZ4 stream has no end mark the kernel could stop at
+# before an uncompressed archive (early microcode goes first for the same
+# reason). GNU cpio pads to 512 bytes, so the second archive starts aligned.
+cpio_of "$boot" >"$out.tmp"
+stat -c %s "$out.tmp" >"$root/etc/luo-initrd-boot-bytes"
 # LZ4 (legacy frames, as the kernel reads them): every kexec copies and
 # hashes the initrd in the blackout, and LZ4 unpacks fastest.
-(cd "$root" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --quiet -R 0:0) | lz4 -l -q -c >"$out.tmp"
+cpio_of "$root" | lz4 -l -q -c >>"$out.tmp"
 mv "$out.tmp" "$out"
 echo "  INITRD  $out ($(($(stat -c %s "$out") / 1024)) KiB)"

@@ -71,6 +71,11 @@ struct luo_test {
 	 * refusal was logged whenever something was lost.
 	 */
 	const char *const *allow_log;
+	/*
+	 * The last stage needs the kernel images in /boot: luo_kexec()
+	 * otherwise passes the last kexec an initrd without them.
+	 */
+	bool keep_images;
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
@@ -159,8 +164,11 @@ const char *luo_arg(const char *key);
 
 /*
  * luo_kexec - load @kernel (NULL: /boot/bzImage) with the running initramfs
- * and reboot into it with luo.stage incremented. Returns only on failure,
- * with the errno of the failed step (the reboot's errno when LUO refused).
+ * and reboot into it with luo.stage incremented. The kexec into a test's
+ * last stage passes the initramfs without its kernel images (unless the
+ * test has .keep_images): less for the purgatory to hash in the blackout.
+ * Returns only on failure, with the errno of the failed step (the
+ * reboot's errno when LUO refused).
  */
 int luo_kexec(const char *kernel);
 

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -34,6 +35,7 @@
 
 static const struct luo_test **tests;	/* no fixed maximum */
 static int nr_tests;
+static const struct luo_test *cur_test;	/* the one this boot runs */
 static char cmdline[CMDLINE_MAX];
 static char carry[CMDLINE_MAX];	/* "luo.k.key=value ..." for the next stage */
 static char extra[CMDLINE_MAX];	/* luo_kexec_append() arguments */
@@ -304,6 +306,54 @@ int luo_next_args(char *buf, size_t len)
 	return n >= len ? -E2BIG : 0;
 }
 
+/*
+ * The initrd for the next kernel: the one this kernel booted, or, when the
+ * next stage is the test's last, its second part alone, without the kernel
+ * images (scripts/mkinitramfs.sh): a kernel that kexecs no further needs
+ * none, and the purgatory hashes every byte of the initrd in the blackout.
+ */
+static int next_initrd(void)
+{
+	int fd = open("/sys/firmware/initrd", O_RDONLY | O_CLOEXEC);
+	static char buf[1 << 18];
+	long long off = -1;
+	int mfd = -1;
+	ssize_t n;
+	FILE *f;
+
+	if (fd < 0 || !cur_test || cur_test->keep_images ||
+	    cur_stage + 1 < stages_of(cur_test))
+		return fd;
+	f = fopen("/etc/luo-initrd-boot-bytes", "re");
+	if (!f)
+		return fd;	/* an initrd of one part */
+	if (fscanf(f, "%lld", &off) != 1 || off < 0)
+		off = -1;
+	fclose(f);
+	errno = 0;
+	if (off < 0)
+		goto fail;
+	mfd = memfd_create("luo-initrd", MFD_CLOEXEC);
+	if (mfd < 0)
+		goto fail;
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		if (write(mfd, buf, n) != n)
+			goto fail;
+		off += n;
+	}
+	if (n < 0)
+		goto fail;
+	close(fd);
+	return mfd;
+fail:
+	luo_fail("next initrd: %s", strerror(errno ?: EINVAL));
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	errno = EINVAL;
+	return -1;
+}
+
 int luo_kexec(const char *kernel)
 {
 	char next[CMDLINE_MAX];
@@ -332,7 +382,7 @@ int luo_kexec(const char *kernel)
 
 	luo_kmemleak_scan();
 	kfd = open(kernel ?: "/boot/bzImage", O_RDONLY | O_CLOEXEC);
-	ifd = open("/sys/firmware/initrd", O_RDONLY | O_CLOEXEC);
+	ifd = next_initrd();
 	if (kfd < 0 || ifd < 0) {
 		err = -errno;
 		luo_fail("open kernel/initrd: %s", strerror(errno));
@@ -851,6 +901,47 @@ static int check_log(const char *name, const char *path)
 }
 
 #ifndef LUO_NO_MAIN
+/*
+ * "luo-selftests --init", the first thing /init runs: mount what tests and
+ * tools use with system calls, not a mount(8) process each (every
+ * benchmark's blackout ends in /init, and under TCG a process costs ~15 ms),
+ * then take /dev/console for stdio, as the shell did.
+ */
+static void init_mounts(void)
+{
+	static const struct {
+		const char *type, *dir;
+		bool needed;
+	} m[] = {
+		{ "proc", "/proc", true },
+		{ "sysfs", "/sys", true },
+		{ "devtmpfs", "/dev", true },
+		{ "debugfs", "/sys/kernel/debug", false },
+		{ "tmpfs", "/tmp", true },
+		{ "tmpfs", "/run", true },
+		{ "bpf", "/sys/fs/bpf", false },
+		{ "cgroup2", "/sys/fs/cgroup", false },
+	};
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
+		mkdir(m[i].dir, 0755);
+		/* A kernel without debugfs, BPF or cgroups just lacks them. */
+		if (mount(m[i].type, m[i].dir, m[i].type, 0, NULL) && m[i].needed)
+			fprintf(stderr, "luo-selftests: mount %s on %s: %s\n",
+				m[i].type, m[i].dir, strerror(errno));
+	}
+	fd = open("/dev/console", O_RDWR);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const res[] = { "ok", "fail", "skip" };
@@ -864,6 +955,8 @@ int main(int argc, char **argv)
 		return list_tests();
 	if (argc == 4 && !strcmp(argv[1], "--check-log"))
 		return check_log(argv[2], argv[3]);
+	if (argc > 1 && !strcmp(argv[1], "--init"))
+		init_mounts();
 
 	read_cmdline();
 	if (!cmdline_get("luo.test", name, sizeof(name))) {
@@ -881,6 +974,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("luo-stage: %s %d boot_id=%s\n", name, cur_stage, luo_boot_id());
+	cur_test = tests[i];
 	ctx.stage = cur_stage;
 	ctx.test = name;
 	r = tests[i]->run(&ctx);

@@ -7,7 +7,7 @@
  */
 #include "interop.h"
 
-LUO_TEST(interop_ours_first, .stages = INTEROP_STAGES,
+LUO_TEST(interop_ours_first, .stages = INTEROP_STAGES, .keep_images = true,
 	 .cmdline = "kho=on liveupdate=on",
 	 .desc = "three-stage: memfds ours -> upstream -> ours, bytes checked per hop")
 {

@@ -8,6 +8,7 @@
 #include "interop.h"
 
 LUO_TEST(interop_upstream_first, .stages = INTEROP_STAGES, .kernel = "alt",
+	 .keep_images = true,
 	 .cmdline = "kho=on liveupdate=on",
 	 .desc = "three-stage: memfds upstream -> ours -> upstream, bytes checked per hop")
 {
