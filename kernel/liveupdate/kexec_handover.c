@@ -1172,11 +1172,28 @@ void __init kho_memory_init(void)
 }
 
 #ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/*
+ * The first two pages of a scratch area, as preserved single pages: the
+ * boot walk sees one run, which fails as a whole and must then be checked
+ * page by page, so that the refusal names the page.
+ */
+static int kho_st_chunk_scratch(void)
+{
+	phys_addr_t addr;
+
+	if (kho_scratch_cnt < 2 || kho_scratch[1].size < 2 * PAGE_SIZE)
+		return -ENOENT;
+	addr = kho_scratch[1].addr;
+	return kho_tracker_set(&kho_out.tracker, addr, 0) ?:
+	       kho_tracker_set(&kho_out.tracker, addr + PAGE_SIZE, 0);
+}
+
 /**
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
  * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
- *	 "loop" (a table entry pointing back to the root) or "scratch" (a
- *	 table entry pointing into a scratch area); or "zero-scratch", which
+ *	 "loop" (a table entry pointing back to the root), "scratch" (a
+ *	 table entry pointing into a scratch area) or "chunk-scratch" (two
+ *	 pages of a scratch area listed as preserved); or "zero-scratch", which
  *	 is not damage but upstream's format: scratch area 1 handed over
  *	 with size 0 (and no kexec segment placed in it)
  *
@@ -1202,6 +1219,8 @@ int kho_selftest_corrupt(const char *how)
 		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
 	else if (!strcmp(how, "scratch"))
 		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
+	else if (!strcmp(how, "chunk-scratch"))
+		err = kho_st_chunk_scratch();
 	else if (!strcmp(how, "zero-scratch"))
 		kho_st_zero_scratch = true;
 	else

@@ -8,11 +8,11 @@
  * describing both (with checksums). At the next boot a late initcall
  * restores all of it, recomputes the checksums and frees it; reading the
  * file tells the outcome, and the generation counts the hops of a chain.
- * Writing "corrupt-fdt", "corrupt-tracker", "corrupt-loop" or
- * "corrupt-scratch" damages the outgoing handover so tests can check the
- * next kernel refuses it; "corrupt-overlap" also lists a page inside one
- * of the self-test's large folios, which the next kernel must not hand
- * out twice (that folio then fails to restore: bad=1).
+ * Writing "corrupt-fdt", "corrupt-tracker", "corrupt-loop", "corrupt-scratch"
+ * or "corrupt-chunk-scratch" damages the outgoing handover so tests can
+ * check the next kernel refuses it; "corrupt-overlap" also lists a page
+ * inside one of the self-test's large folios, which the next kernel must
+ * not hand out twice (that folio then fails to restore: bad=1).
  * Writing "preserve-range" (after "preserve") adds an 8 MiB page range
  * recorded as one chunk of order 11, above MAX_PAGE_ORDER, as upstream
  * records naturally aligned ranges; "corrupt-zero-scratch" hands the scratch
