@@ -19,9 +19,12 @@
  * as zeroes by the next kernel), and from freeze() on shmem refuses new
  * folios in the file's holes (-ENOSPC) instead of letting their data be lost.
  *
- * Incoming kernel. retrieve() makes a new memfd and inserts the handed-over
- * folios into its page cache, charged to the retrieving task's memory
- * cgroup. finish() releases the memory of a memfd that was never retrieved.
+ * Incoming kernel. retrieve() makes a new memfd, claims every handed-over
+ * folio and has them inserted into its page cache, charged to the
+ * retrieving task's memory cgroup: for a large memfd after retrieve()
+ * returned, each on demand or from a worker (memfd_luo_fill.c). finish()
+ * releases the memory of a memfd that was never retrieved; a retrieved one
+ * owns its folios already, inserted or on their way, and it does not wait.
  *
  * Handover format "memfd-v2": include/linux/kho/abi/memfd.h.
  */
@@ -45,6 +48,7 @@
 #include <linux/vmalloc.h>
 
 #include "internal.h"
+#include "memfd_luo.h"
 
 KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
 
@@ -85,16 +89,6 @@ struct memfd_luo_scan {
 	unsigned long nr_known;
 	unsigned long k;			/* cursor into @known */
 };
-
-static unsigned long memfd_luo_pfn(const struct memfd_luo_folio *f)
-{
-	return le64_to_cpu(f->pfn_flags) & MEMFD_LUO_PFN_MASK;
-}
-
-static unsigned int memfd_luo_flags(const struct memfd_luo_folio *f)
-{
-	return le64_to_cpu(f->pfn_flags) >> MEMFD_LUO_FLAGS_SHIFT;
-}
 
 /*
  * A fallocated folio is not uptodate until first written, and only then
@@ -477,6 +471,10 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	/* The next kernel hands the memfd back writable. */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EPERM;
+	/* Retrieved in this kernel: every folio in first (memfd_luo_fill.c). */
+	shmem_luo_wait_filled(inode);
+	if (test_bit(SHMEM_LUO_BROKEN, &SHMEM_I(inode)->luo_flags))
+		return -EIO;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -628,96 +626,11 @@ static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
 	return 0;
 }
 
-/*
- * Restore the folio of entry @f, for the page cache of @inode, whose last
- * page index is below @nr_index: locked, swapbacked, ->index set, as the
- * page allocator and shmem would have prepared it. NULL if the entry is
- * not sound (the folio, if any, is freed).
- */
-static struct folio *memfd_luo_prepare(struct inode *inode,
-				       const struct memfd_luo_folio *f,
-				       u64 nr_index)
-{
-	unsigned int flags = memfd_luo_flags(f);
-	u64 index = le64_to_cpu(f->index);
-	struct folio *folio;
-
-	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
-	if (!folio)
-		return NULL;
-
-	/* shmem_luo_add_folios() catches overlaps; these it would BUG on. */
-	if ((flags & ~MEMFD_LUO_FOLIO_FLAGS) || index >= nr_index ||
-	    !IS_ALIGNED(index, folio_nr_pages(folio)) ||
-	    folio_order(folio) > mapping_max_folio_order(inode->i_mapping)) {
-		folio_put(folio);
-		return NULL;
-	}
-	page_rmappable_folio(&folio->page);
-	__folio_set_locked(folio);
-	__folio_set_swapbacked(folio);
-	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
-		folio_mark_uptodate(folio);
-	if (flags & MEMFD_LUO_FOLIO_DIRTY)
-		folio_set_dirty(folio);
-	folio->index = index;
-	return folio;
-}
-
-/*
- * Going through the handed-over folio array in place (kho_walk_array()):
- * each entry's folio is prepared into the batch, and a full batch goes into
- * @inode's page cache at once (one lock, one accounting). After an error,
- * or with no @inode, each folio is freed instead.
- */
-struct memfd_luo_in {
-	struct inode *inode;
-	u64 nr_index;
-	struct folio **batch;
-	unsigned int n;
-	int err;
-};
-
-/* Put the folios of @in's batch into the page cache; it is empty after. */
-static void memfd_luo_flush(struct memfd_luo_in *in)
-{
-	unsigned int k;
-
-	if (!in->err && in->n) {
-		in->err = shmem_luo_add_folios(in->inode, in->batch, in->n);
-		/* Two entries for one index: malformed handover data. */
-		if (in->err == -EEXIST) {
-			pr_warn("folio entries overlap in the page cache\n");
-			in->err = -EINVAL;
-		}
-	}
-	/* Those not in the page cache now are freed. */
-	for (k = 0; k < in->n; k++) {
-		folio_unlock(in->batch[k]);
-		folio_put(in->batch[k]);
-	}
-	in->n = 0;
-}
-
-static void memfd_luo_take(const void *rec, void *arg)
+static void memfd_luo_put_entry(const void *rec, void *arg)
 {
 	const struct memfd_luo_folio *f = rec;
-	struct memfd_luo_in *in = arg;
 	struct folio *folio;
 
-	if (in->inode && !in->err) {
-		folio = memfd_luo_prepare(in->inode, f, in->nr_index);
-		if (!folio) {
-			in->err = -EINVAL;
-			return;
-		}
-		in->batch[in->n++] = folio;
-		if (in->n == MEMFD_LUO_BATCH) {
-			memfd_luo_flush(in);
-			cond_resched();
-		}
-		return;
-	}
 	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
 	if (folio)
 		folio_put(folio);
@@ -727,10 +640,9 @@ static void memfd_luo_take(const void *rec, void *arg)
 /* Free every folio the array of @desc names, and the array. */
 static void memfd_luo_drain(const struct memfd_luo_desc *desc)
 {
-	struct memfd_luo_in in = { };
-
 	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-		       sizeof(struct memfd_luo_folio), memfd_luo_take, &in);
+		       sizeof(struct memfd_luo_folio), memfd_luo_put_entry,
+		       NULL);
 }
 
 /* Set the seals of a new memfd whose inode is not shared yet. */
@@ -758,53 +670,58 @@ static int memfd_luo_set_seals(struct file *file, unsigned int seals)
 /*
  * Build the memfd described at @phys. Whatever happens, every page the
  * previous kernel preserved for it is either in the new file's page cache
- * or freed. Nothing is allocated after the file is set up but page cache
- * nodes: the folio array is read in place, so that a failure at any point
- * can still give every folio back.
+ * (or on its way there: memfd_luo_fill.c) or freed. The folio array is
+ * read in place, so that a failure at any point can still give every
+ * folio back.
  */
 static int memfd_luo_restore(u64 phys, struct file **filep)
 {
-	struct memfd_luo_in in = { };
 	struct memfd_luo_desc desc;
+	unsigned long nr_pages;
+	struct page **pages;
 	struct file *file;
+	long claimed;
 	u64 nr, size;
-	long seen;
 	int err;
 
 	err = memfd_luo_read_desc(phys, &desc);
 	if (err)
 		return err;
 	err = memfd_luo_check_desc(&desc);
-	if (err)
-		goto drain;
-	nr = le64_to_cpu(desc.nr_folios);
-	in.batch = kmalloc_array(MEMFD_LUO_BATCH, sizeof(*in.batch), GFP_KERNEL);
-	if (!in.batch) {
-		err = -ENOMEM;
-		goto drain;
+	if (err) {
+		memfd_luo_drain(&desc);
+		return err;
 	}
+	nr = le64_to_cpu(desc.nr_folios);
 	size = le64_to_cpu(desc.size);
+	nr_pages = desc.folios.total_pages;
+	claimed = kho_claim_array(&desc.folios, nr,
+				  sizeof(struct memfd_luo_folio), &pages);
+	if (claimed < 0) {
+		/* Nothing claimed (no memory for the page list): walk in place. */
+		if (!pages)
+			memfd_luo_drain(&desc);
+		memfd_luo_release_entries(pages, nr_pages, nr);
+		return claimed;
+	}
 
 	/* As memfd_create() makes one: unlinked, unaccounted, sealable. */
 	file = shmem_file_setup("memfd:luo", size, VM_NORESERVE);
 	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto free_batch;
+		memfd_luo_release_entries(pages, nr_pages, nr);
+		return PTR_ERR(file);
 	}
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
 
-	in.inode = file_inode(file);
-	in.nr_index = DIV_ROUND_UP(size, PAGE_SIZE);
-	seen = kho_walk_array(&desc.folios, nr, sizeof(struct memfd_luo_folio),
-			      memfd_luo_take, &in);
-	memfd_luo_flush(&in);
-	kfree(in.batch);
-	err = in.err;
-	if (!err && (seen < 0 || (u64)seen != nr))
-		err = -EINVAL;
-	if (!err)
-		err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
+	err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
+	if (err) {
+		memfd_luo_release_entries(pages, nr_pages, nr);
+		fput(file);
+		return err;
+	}
+	/* An empty array may still come in pages: then they are just freed. */
+	err = memfd_luo_fill_start(file, pages, nr_pages, nr);
 	if (err) {
 		/* Frees the folios already in its page cache. */
 		fput(file);
@@ -813,12 +730,6 @@ static int memfd_luo_restore(u64 phys, struct file **filep)
 	file->f_pos = le64_to_cpu(desc.pos);
 	*filep = file;
 	return 0;
-
-free_batch:
-	kfree(in.batch);
-drain:
-	memfd_luo_drain(&desc);
-	return err;
 }
 
 /*

@@ -94,6 +94,8 @@ void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
 			size_t size, u64 *nr);
 long kho_walk_array(const struct kho_vmalloc *area, u64 count, size_t size,
 		    void (*fn)(const void *rec, void *arg), void *arg);
+long kho_claim_array(const struct kho_vmalloc *area, u64 count, size_t size,
+		     struct page ***pagesp);
 int kho_restore_copy(phys_addr_t phys, void *buf, size_t len);
 
 void *kho_alloc_preserve(size_t size);
@@ -183,6 +185,14 @@ static inline long kho_walk_array(const struct kho_vmalloc *area, u64 count,
 				  void (*fn)(const void *rec, void *arg),
 				  void *arg)
 {
+	return -EOPNOTSUPP;
+}
+
+static inline long kho_claim_array(const struct kho_vmalloc *area,
+				   u64 count, size_t size,
+				   struct page ***pagesp)
+{
+	*pagesp = NULL;
 	return -EOPNOTSUPP;
 }
 

@@ -124,21 +124,23 @@ EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
 
 /*
  * Claim every page of a preserved vmalloc area, chunk pages included, and
- * free it, after calling @fn on each backing page (its address and index,
- * in order). Allocates nothing. A page that cannot be claimed is skipped;
- * a loop in the chunk list ends at the first chunk claimed twice.
+ * free it, after calling @fn on each backing page (the page and its index,
+ * in order); a page for which @fn returns true is @fn's to free. Allocates
+ * nothing. A page that cannot be claimed is skipped; a loop in the chunk
+ * list ends at the first chunk claimed twice.
  *
  * Return: the number of backing pages, or -EINVAL if the chunks do not
- * list exactly the descriptor's pages (what they list is freed anyway).
+ * list exactly the descriptor's pages (what they list is freed anyway,
+ * but for the pages @fn kept).
  */
 static long kho_vmalloc_consume(const struct kho_vmalloc *preservation,
-				void (*fn)(void *addr, unsigned long idx,
+				bool (*fn)(struct page *page, unsigned long idx,
 					   void *arg),
 				void *arg)
 {
 	unsigned long total = preservation->total_pages, done = 0;
 	phys_addr_t cphys = preservation->first;
-	bool ok = true;
+	bool ok = true, kept;
 
 	while (cphys) {
 		struct kho_vmalloc_chunk *c = phys_to_virt(cphys);
@@ -157,10 +159,10 @@ static long kho_vmalloc_consume(const struct kho_vmalloc *preservation,
 					__free_page(page);
 				continue;
 			}
-			if (fn)
-				fn(page_address(page), done, arg);
+			kept = fn && fn(page, done, arg);
 			done++;
-			__free_page(page);
+			if (!kept)
+				__free_page(page);
 		}
 		cphys = le64_to_cpu(c->next);
 		__free_page(cpage);
@@ -177,9 +179,10 @@ static bool kho_vmalloc_valid(const struct kho_vmalloc *preservation)
 	       preservation->total_pages <= totalram_pages();
 }
 
-static void kho_vmalloc_copy(void *addr, unsigned long idx, void *area)
+static bool kho_vmalloc_copy(struct page *page, unsigned long idx, void *area)
 {
-	memcpy(area + (idx << PAGE_SHIFT), addr, PAGE_SIZE);
+	memcpy(area + (idx << PAGE_SHIFT), page_address(page), PAGE_SIZE);
+	return false;
 }
 
 /**
@@ -223,14 +226,17 @@ struct kho_array_walk {
 	u64 seen;
 };
 
-static void kho_array_walk_page(void *addr, unsigned long idx, void *arg)
+static bool kho_array_walk_page(struct page *page, unsigned long idx,
+				void *arg)
 {
 	struct kho_array_walk *w = arg;
+	void *addr = page_address(page);
 	size_t off;
 
 	for (off = 0; off + w->size <= PAGE_SIZE && w->seen < w->count;
 	     off += w->size, w->seen++)
 		w->fn(addr + off, w->arg);
+	return false;
 }
 
 /**
@@ -300,3 +306,55 @@ void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
 	return v;
 }
 EXPORT_SYMBOL_GPL(kho_restore_array);
+
+static bool kho_array_keep_page(struct page *page, unsigned long idx,
+				void *pages)
+{
+	((struct page **)pages)[idx] = page;
+	return true;
+}
+
+/**
+ * kho_claim_array - take the pages of a preserved vmalloc array of records
+ * @area:  its preservation descriptor
+ * @count: the number of records the handover says it holds
+ * @size:  the size of one record, at most PAGE_SIZE; records do not
+ *	   straddle pages
+ * @pagesp: set to the array's pages, in order (kvfree() it), or NULL
+ *
+ * For a reader that keeps the records in place while it works through
+ * them, in any order, and frees each page (__free_page()) when it is done
+ * with it: nothing is copied, and no virtual mapping is made. The chunk
+ * pages that listed them are freed.
+ *
+ * Return: the number of pages, 0 if the array is empty, or a negative
+ * errno. -EINVAL if the area does not match its descriptor; *@pagesp then
+ * holds the pages that could be claimed (NULL in the place of the others),
+ * whose records the caller may still need, to give back what they name.
+ * -EINVAL with *@pagesp NULL if the descriptor is wrong on its face or
+ * cannot hold @count records, -ENOMEM: nothing was claimed.
+ */
+long kho_claim_array(const struct kho_vmalloc *area, u64 count, size_t size,
+		     struct page ***pagesp)
+{
+	unsigned long total = area->total_pages;
+	struct page **pages;
+	long n;
+
+	*pagesp = NULL;
+	if (!total)
+		return count ? -EINVAL : 0;
+	if (!size || size > PAGE_SIZE || !kho_vmalloc_valid(area) ||
+	    count > (u64)total * (PAGE_SIZE / size))
+		return -EINVAL;
+	pages = kvcalloc(total, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	n = kho_vmalloc_consume(area, kho_array_keep_page, pages);
+	if (n < 0)
+		pr_warn("vmalloc preservation at %#llx does not match its descriptor\n",
+			area->first);
+	*pagesp = pages;
+	return n;
+}
+EXPORT_SYMBOL_GPL(kho_claim_array);
