@@ -8,7 +8,7 @@
 #include "interop.h"
 
 LUO_TEST(interop_ours_first, .stages = INTEROP_STAGES, .keep_images = true,
-	 .cmdline = "kho=on liveupdate=on",
+	 .cmdline = "kho=on liveupdate=on init_on_alloc=1",
 	 .desc = "three-stage: memfds ours -> upstream -> ours, bytes checked per hop")
 {
 	return interop_run(ctx, false);

@@ -9,7 +9,7 @@
 
 LUO_TEST(interop_upstream_first, .stages = INTEROP_STAGES, .kernel = "alt",
 	 .keep_images = true,
-	 .cmdline = "kho=on liveupdate=on",
+	 .cmdline = "kho=on liveupdate=on init_on_alloc=1",
 	 .desc = "three-stage: memfds upstream -> ours -> upstream, bytes checked per hop")
 {
 	return interop_run(ctx, true);
