@@ -23,6 +23,10 @@
  *   SEEK_DATA/SEEK_HOLE, stat, khugepaged, preserving it again) waits for
  *   the fill, or skips the file, while SHMEM_LUO_FILLING is set.
  *
+ * Once the worker holds the only reference to the memfd (a BPF handler
+ * refused it, the retriever exited), nobody can read it again: the rest
+ * of its folios are freed, not inserted.
+ *
  * If a batch cannot go in (-ENOMEM in the memory cgroup, say), its folios
  * are freed: the memfd is marked SHMEM_LUO_BROKEN and every access fails
  * with -EIO from then on, rather than read zeroes where data was. A memfd
@@ -69,6 +73,7 @@
  * @nr:       entries
  * @batch:    the folios of the batch going in
  * @err:      the first error; later batches are freed, not inserted
+ * @orphaned: only the worker holds the memfd: later batches are freed
  * @work:     the worker
  * @rcu:      frees this after the last lockless lookup
  */
@@ -85,6 +90,7 @@ struct memfd_luo_fill {
 	u64 nr;
 	struct folio **batch;
 	int err;
+	bool orphaned;
 	struct work_struct work;
 	struct rcu_head rcu;
 };
@@ -199,7 +205,7 @@ static void memfd_luo_fill_batch(struct memfd_luo_fill *fill, unsigned long b)
 	for (; i < end; i++)
 		fill->batch[n++] = pfn_folio(memfd_luo_pfn(memfd_luo_entry(fill->pages, i)));
 
-	if (!fill->err) {
+	if (!fill->err && !fill->orphaned) {
 		err = shmem_luo_add_folios(inode, fill->batch, n);
 		/* Two entries for one index: malformed handover data. */
 		if (err == -EEXIST) {
@@ -245,6 +251,12 @@ static void memfd_luo_fill_work(struct work_struct *work)
 
 	for (b = 0; b < fill->nr_pages; b++) {
 		mutex_lock(&fill->lock);
+		/*
+		 * Closed by all but us (a handler refused it, the retriever
+		 * exited): no reference can be taken again, nor the rest read.
+		 */
+		if (file_count(fill->file) == 1)
+			fill->orphaned = true;
 		memfd_luo_fill_batch(fill, b);
 		mutex_unlock(&fill->lock);
 		cond_resched();
