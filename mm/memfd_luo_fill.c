@@ -329,9 +329,9 @@ int memfd_luo_fill_index(struct inode *inode, pgoff_t index)
 
 /*
  * Claim and check every entry's folio; record where each batch starts.
- * Whether the entries are sorted, without overlaps, is the return value:
- * only then can a batch be found by index. On error every folio is
- * released and the array is freed.
+ * *@sorted tells whether the entries are sorted by index, without
+ * overlaps: only then can a batch be found by index. On error every folio
+ * is released and the array's pages are freed.
  */
 static int memfd_luo_claim_all(struct memfd_luo_fill *fill, bool *sorted)
 {
