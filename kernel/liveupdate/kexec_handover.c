@@ -1302,7 +1302,8 @@ static int __init kho_init(void)
 	map = cpu_to_le64(virt_to_phys(kho_out.tracker.root));
 	err = fdt_create_empty_tree(fdt, PAGE_SIZE) ?:
 	      fdt_setprop_string(fdt, 0, "compatible", KHO_FDT_COMPATIBLE) ?:
-	      fdt_setprop(fdt, 0, PROP_MEMORY_MAP, &map, sizeof(map));
+	      fdt_setprop(fdt, 0, PROP_MEMORY_MAP, &map, sizeof(map)) ?:
+	      kho_x86_timers_save(fdt);
 	if (err) {
 		err = -EINVAL;
 		goto fail_fdt;

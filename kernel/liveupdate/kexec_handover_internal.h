@@ -54,6 +54,9 @@ u64 kho_in_walk_ns(void);
 unsigned long kho_out_tracker_bytes(void);
 bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size);
 
+/* kexec_handover_x86.c: the timer calibration handed to the next kernel. */
+int kho_x86_timers_save(void *fdt);
+
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 struct dentry *kho_debugfs_dir(void);
 void kho_debugfs_init(void);

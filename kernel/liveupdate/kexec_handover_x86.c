@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KHO on x86: the timer calibration, handed to the next kernel
+ *
+ * At boot a kernel measures the local APIC timer against the PM timer for
+ * HZ/10 ticks (calibrate_APIC_clock(), 100 ms), and, when the TSC is not
+ * known to be invariant, each secondary CPU's delay loop over several
+ * jiffies (calibrate_delay_direct()). After a kexec the machine is the same
+ * one, and both run inside a live update's blackout: the outgoing kernel
+ * puts its results in a property of the root KHO FDT
+ * (include/linux/kho/abi/x86_timers.h), and the next one takes them as
+ * a platform would (lapic_timer_period, as CPUID 0x15 or a hypervisor sets
+ * it) or as "lpj=" would (preset_lpj), when its boot CPU has the same
+ * signature and it measured the TSC at the same frequency itself.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/crc32.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/x86_timers.h>
+#include <linux/libfdt.h>
+#include <linux/math.h>
+#include <asm/apic.h>
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+#include "kexec_handover_internal.h"
+
+/* The TSC frequencies both kernels measured must agree to 1 %. */
+#define KHO_X86_TSC_SLACK	100
+
+static u32 kho_x86_timers_crc(const struct kho_x86_timers *t)
+{
+	struct kho_x86_timers c = *t;
+
+	c.crc = 0;
+	return crc32_le(~0, (const u8 *)&c, sizeof(c));
+}
+
+/*
+ * Outgoing: record this kernel's calibration in the root FDT, built at
+ * fs_initcall time, after the boot CPU's APIC timer and every CPU's delay
+ * loop were calibrated.
+ */
+int __init kho_x86_timers_save(void *fdt)
+{
+	struct kho_x86_timers t = {
+		.version = cpu_to_le32(KHO_X86_TIMERS_VERSION),
+		.cpuid_1_eax = cpu_to_le32(cpuid_eax(1)),
+		.tsc_khz = cpu_to_le32(tsc_khz),
+		.lapic_timer_hz = cpu_to_le64((u64)lapic_timer_period * HZ),
+		.loops_per_sec = cpu_to_le64((u64)loops_per_jiffy * HZ),
+	};
+
+	if (!boot_cpu_has(X86_FEATURE_TSC) || !tsc_khz)
+		return 0;
+	t.crc = cpu_to_le32(kho_x86_timers_crc(&t));
+	return fdt_setprop(fdt, 0, KHO_X86_TIMERS_PROP, &t, sizeof(t)) ?
+	       -ENOSPC : 0;
+}
+
+/**
+ * kho_x86_timers_apply - take the timer calibration the previous kernel
+ *			  handed over, if it fits this machine
+ *
+ * Called by calibrate_APIC_clock(), on the boot CPU before the secondary
+ * CPUs start, once tsc_init() measured the TSC. Values set already (a
+ * platform's APIC timer frequency, "lpj=") stay. Without a handover, or
+ * one without the property, it does nothing.
+ */
+void __init kho_x86_timers_apply(void)
+{
+	const struct kho_x86_timers *t;
+	const void *fdt = kho_in_fdt();
+	u64 lapic_hz, loops;
+	u32 khz;
+	int len;
+
+	t = fdt ? fdt_getprop(fdt, 0, KHO_X86_TIMERS_PROP, &len) : NULL;
+	if (!t)
+		return;
+	if (len != sizeof(*t) ||
+	    le32_to_cpu(t->version) != KHO_X86_TIMERS_VERSION ||
+	    le32_to_cpu(t->crc) != kho_x86_timers_crc(t)) {
+		pr_info("x86 timer calibration handed over unreadable, measuring again\n");
+		return;
+	}
+	khz = le32_to_cpu(t->tsc_khz);
+	if (le32_to_cpu(t->cpuid_1_eax) != cpuid_eax(1) || !tsc_khz ||
+	    abs_diff(khz, tsc_khz) > tsc_khz / KHO_X86_TSC_SLACK) {
+		pr_info("x86 timer calibration of CPU %#x at TSC %u kHz handed over, this one is %#x at %u kHz: measuring again\n",
+			le32_to_cpu(t->cpuid_1_eax), khz, cpuid_eax(1), tsc_khz);
+		return;
+	}
+
+	lapic_hz = le64_to_cpu(t->lapic_timer_hz);
+	loops = le64_to_cpu(t->loops_per_sec);
+	/* calibrate_APIC_clock() turns the timer off below 1 MHz. */
+	if (lapic_hz >= USEC_PER_SEC && div_u64(lapic_hz, HZ) <= UINT_MAX &&
+	    !lapic_timer_period)
+		lapic_timer_period = div_u64(lapic_hz, HZ);
+	if (loops >= HZ && !preset_lpj)
+		preset_lpj = div_u64(loops, HZ);
+	pr_info("x86 timer calibration from the previous kernel: APIC timer %llu Hz, %llu delay loops/s\n",
+		(u64)lapic_timer_period * HZ, (u64)preset_lpj * HZ);
+}
