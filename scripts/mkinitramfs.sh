@@ -26,7 +26,8 @@ root=$build/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,boot,proc,sys,dev,tmp,etc,root}
 cp /bin/busybox "$root/bin/busybox"
-install -m 0755 selftests/init.sh "$root/init"
+# /init is luo-selftests itself (PID 1: mounts, runs the named test, powers off).
+ln -s bin/luo-selftests "$root/init"
 install -m 0755 "$build/selftests/luo-selftests" "$build/selftests/luo-kselftest" "$root/bin/"
 for f in "$build"/tools/*; do
 	[ -x "$f" ] && [ -f "$f" ] && install -m 0755 "$f" "$root/bin/"
