@@ -19,12 +19,10 @@
  * as zeroes by the next kernel), and from freeze() on shmem refuses new
  * folios in the file's holes (-ENOSPC) instead of letting their data be lost.
  *
- * Incoming kernel. retrieve() makes a new memfd, claims every handed-over
- * folio and has them inserted into its page cache, charged to the
- * retrieving task's memory cgroup: for a large memfd after retrieve()
- * returned, each on demand or from a worker (memfd_luo_fill.c). finish()
- * releases the memory of a memfd that was never retrieved; a retrieved one
- * owns its folios already, inserted or on their way, and it does not wait.
+ * Incoming kernel (memfd_luo_retrieve.c). retrieve() makes a new memfd
+ * and puts every handed-over folio into its page cache before it returns;
+ * short of memory it fails and keeps what it did for a retry. finish()
+ * releases the memory of a memfd that was never retrieved.
  *
  * Handover format "memfd-v2": include/linux/kho/abi/memfd.h.
  */
@@ -51,11 +49,6 @@
 #include "memfd_luo.h"
 
 KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
-
-/* Seals the format can carry; anything else is refused at preserve. */
-#define MEMFD_LUO_SEALS		(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
-				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
-				 F_SEAL_EXEC)
 
 /* Folios pinned per memfd_pin_folios() call: one page of pointers. */
 #define MEMFD_LUO_BATCH			(PAGE_SIZE / sizeof(struct folio *))
@@ -471,11 +464,6 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	/* The next kernel hands the memfd back writable. */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EPERM;
-	/* Retrieved in this kernel: every folio in first (memfd_luo_fill.c). */
-	shmem_luo_wait_filled(inode);
-	if (test_bit(SHMEM_LUO_BROKEN, &SHMEM_I(inode)->luo_flags))
-		return -EIO;
-
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
@@ -595,173 +583,6 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 {
 	shmem_luo_refuse_add(file_inode(args->file), false);
-}
-
-/* ---- Incoming kernel ------------------------------------------------ */
-
-/* The descriptor at @phys (its page released). */
-static int memfd_luo_read_desc(u64 phys, struct memfd_luo_desc *desc)
-{
-	return kho_restore_copy(phys, desc, sizeof(*desc));
-}
-
-static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
-{
-	u64 size = le64_to_cpu(desc->size);
-	u64 nr = le64_to_cpu(desc->nr_folios);
-	u64 cap = (u64)desc->folios.total_pages *
-		  (PAGE_SIZE / sizeof(struct memfd_luo_folio));
-
-	if (le32_to_cpu(desc->seals) & ~MEMFD_LUO_SEALS)
-		return -EOPNOTSUPP;
-	if (desc->flags || size > MAX_LFS_FILESIZE ||
-	    le64_to_cpu(desc->pos) > MAX_LFS_FILESIZE)
-		return -EINVAL;
-	/* Each folio starts at a distinct index below the size. */
-	if (nr > DIV_ROUND_UP(size, PAGE_SIZE))
-		return -EINVAL;
-	/* The array must hold them all. */
-	if (nr > cap)
-		return -EINVAL;
-	return 0;
-}
-
-static void memfd_luo_put_entry(const void *rec, void *arg)
-{
-	const struct memfd_luo_folio *f = rec;
-	struct folio *folio;
-
-	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
-	if (folio)
-		folio_put(folio);
-	cond_resched();
-}
-
-/* Free every folio the array of @desc names, and the array. */
-static void memfd_luo_drain(const struct memfd_luo_desc *desc)
-{
-	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-		       sizeof(struct memfd_luo_folio), memfd_luo_put_entry,
-		       NULL);
-}
-
-/* Set the seals of a new memfd whose inode is not shared yet. */
-static int memfd_luo_set_seals(struct file *file, unsigned int seals)
-{
-	struct inode *inode = file_inode(file);
-	int err;
-
-	/* As memfd_add_seals() does: no writable mapping from now on. */
-	if (seals & F_SEAL_WRITE) {
-		err = mapping_deny_writable(file->f_mapping);
-		if (err)
-			return err;
-	}
-	/*
-	 * The mode is not carried over. Under F_SEAL_EXEC it can never be
-	 * changed again, so take the safe side: not executable.
-	 */
-	if (seals & F_SEAL_EXEC)
-		inode->i_mode &= ~0111;
-	SHMEM_I(inode)->seals = seals;
-	return 0;
-}
-
-/*
- * Build the memfd described at @phys. Whatever happens, every page the
- * previous kernel preserved for it is either in the new file's page cache
- * (or on its way there: memfd_luo_fill.c) or freed. The folio array is
- * read in place, so that a failure at any point can still give every
- * folio back.
- */
-static int memfd_luo_restore(u64 phys, struct file **filep)
-{
-	struct memfd_luo_desc desc;
-	unsigned long nr_pages;
-	struct page **pages;
-	struct file *file;
-	long claimed;
-	u64 nr, size;
-	int err;
-
-	err = memfd_luo_read_desc(phys, &desc);
-	if (err)
-		return err;
-	err = memfd_luo_check_desc(&desc);
-	if (err) {
-		memfd_luo_drain(&desc);
-		return err;
-	}
-	nr = le64_to_cpu(desc.nr_folios);
-	size = le64_to_cpu(desc.size);
-	nr_pages = desc.folios.total_pages;
-	claimed = kho_claim_array(&desc.folios, nr,
-				  sizeof(struct memfd_luo_folio), &pages);
-	if (claimed < 0) {
-		/* Nothing claimed (no memory for the page list): walk in place. */
-		if (!pages)
-			memfd_luo_drain(&desc);
-		memfd_luo_release_entries(pages, nr_pages, nr);
-		return claimed;
-	}
-
-	/* As memfd_create() makes one: unlinked, unaccounted, sealable. */
-	file = shmem_file_setup("memfd:luo", size, VM_NORESERVE);
-	if (IS_ERR(file)) {
-		memfd_luo_release_entries(pages, nr_pages, nr);
-		return PTR_ERR(file);
-	}
-	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
-	file->f_flags |= O_LARGEFILE;
-
-	err = memfd_luo_set_seals(file, le32_to_cpu(desc.seals));
-	if (err) {
-		memfd_luo_release_entries(pages, nr_pages, nr);
-		fput(file);
-		return err;
-	}
-	/* An empty array may still come in pages: then they are just freed. */
-	err = memfd_luo_fill_start(file, pages, nr_pages, nr);
-	if (err) {
-		/* Frees the folios already in its page cache. */
-		fput(file);
-		return err;
-	}
-	file->f_pos = le64_to_cpu(desc.pos);
-	*filep = file;
-	return 0;
-}
-
-/*
- * On failure memfd_luo_restore() has released every page handed over for
- * this memfd; LUO then remembers the error and never calls finish().
- */
-static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
-{
-	u64 phys = args->serialized_data;
-	int err;
-
-	if (!phys || !PAGE_ALIGNED(phys))
-		return -EINVAL;
-	err = memfd_luo_restore(phys, &args->file);
-	if (err)
-		pr_warn("cannot retrieve memfd at %#llx: %d\n", phys, err);
-	return err;
-}
-
-static void memfd_luo_finish(struct liveupdate_file_op_args *args)
-{
-	u64 phys = args->serialized_data;
-	struct memfd_luo_desc desc;
-
-	/* A retrieved memfd owns its pages now. */
-	if (args->retrieved)
-		return;
-
-	/* Never retrieved: give all its memory back. */
-	if (memfd_luo_read_desc(phys, &desc))
-		return;
-	memfd_luo_drain(&desc);
 }
 
 static const struct liveupdate_file_ops memfd_luo_ops = {

@@ -285,10 +285,9 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 		  (up.tv_nsec - up0.tv_nsec) / 1e6, "ms");
 
 	/*
-	 * stat() waits until every retrieved folio is in the page cache: a
-	 * large memfd is usable before (mm/memfd_luo_fill.c). Measured after
-	 * the lines above are out: the host reads the blackout split off
-	 * their arrival.
+	 * Every retrieved folio is in the page cache when RETRIEVE_FD
+	 * returns (mm/memfd_luo_retrieve.c): this stays near zero, and is
+	 * kept so that the figure can be compared with earlier runs.
 	 */
 	ASSERT_OK(fstat(m, &st));
 	t_fill = luo_now() - t_fill;

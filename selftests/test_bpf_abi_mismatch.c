@@ -2,8 +2,7 @@
 /*
  * test_bpf_abi_mismatch.c - in the new kernel the handler refuses a VM
  * whose VMM ABI this host cannot resume: that file's retrieve fails with
- * EPROTO (every time), its memory is freed (MemFree measured; once the
- * memfd's fill, mm/memfd_luo_fill.c, sees it holds the last reference),
+ * EPROTO (every time), its memory is freed (MemFree measured),
  * and the other files of the session - one of the same handler, one
  * plain memfd - come back intact.
  */
@@ -51,10 +50,7 @@ LUO_TEST(bpf_abi_mismatch, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	before = luo_free_kb();
 	r = liveupdate_retrieve_fd(s, 1);
 	ASSERT_TRUE(r == -EPROTO, "ABI 7 on an ABI 1 host: %d", r);
-	/*
-	 * The memfd's fill worker (mm/memfd_luo_fill.c) drops the last
-	 * reference a few milliseconds later.
-	 */
+	/* The refused memfd's last reference may go a little later. */
 	for (i = 0; i < 20; i++) {
 		after = luo_free_kb();
 		if (after - before >= (BIG >> 10) * 9 / 10)

@@ -12,9 +12,14 @@
  *   freeze()      at reboot(KEXEC), may refresh serialized_data; an error
  *                 aborts the reboot (unfreeze() runs for the others)
  *   unfreeze()    undo freeze()
- *   retrieve()    in the new kernel, from serialized_data: make the file;
- *                 on failure release everything handed over for it (LUO
- *                 remembers the error and does not call finish())
+ *   retrieve()    in the new kernel, from serialized_data: make the file.
+ *                 A failure that a retry may overcome (short of memory)
+ *                 sets @kept: what retrieve() did so far is held in
+ *                 private_data (nothing is lost), userspace gets the error
+ *                 and may try again, and finish() releases it all. Any
+ *                 other failure (malformed data) releases everything
+ *                 handed over for the file: LUO remembers the error and
+ *                 does not call finish()
  *   can_finish()  may the session finish now?
  *   finish()      called once per file in the new kernel, retrieved or
  *                 not (unless its retrieve() failed): release what was
@@ -69,6 +74,9 @@ struct liveupdate_file_handler;
  * struct liveupdate_file_op_args - arguments of file handler callbacks
  * @handler:         the handler being called
  * @retrieved:       finish(): whether the file was retrieved in this kernel
+ * @kept:            retrieve(): set with an error that a retry may overcome;
+ *                   the preserved memory is kept (untouched, or held through
+ *                   @private_data, which the retry and finish() get back)
  * @session:         name of the file's session
  * @token:           the file's token in its session
  * @file:            can_preserve/preserve/unpreserve/freeze: the preserved
@@ -83,6 +91,7 @@ struct liveupdate_file_handler;
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
 	bool retrieved;
+	bool kept;
 	const char *session;
 	u64 token;
 	struct file *file;

@@ -271,7 +271,9 @@ static void luo_bpf_unfreeze(struct liveupdate_file_op_args *args)
 /*
  * RETRIEVE_FD: the backend makes the file, then the program may refuse
  * it. A refused or failed file's memory is released here (LUO calls no
- * finish() after a failed retrieve); other files are not affected.
+ * finish() after a failed retrieve); other files are not affected. A
+ * backend that kept the memory for a retry (short of memory) is asked
+ * again at the next RETRIEVE_FD, with what it kept.
  */
 static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
 {
@@ -279,9 +281,14 @@ static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
 	struct liveupdate_file_op_args bargs = *args;
 	struct luo_bpf_in_file *in;
 	struct luo_bpf_call call;
-	struct luo_bpf_file *bf;
+	struct luo_bpf_file *bf = args->private_data;
 	int err;
 
+	if (bf) {
+		/* A retry: the checks below passed the first time. */
+		in = bf->in;
+		goto backend;
+	}
 	in = luo_bpf_in_take(args->session, args->token);
 	if (!in) {
 		pr_warn("session '%s' token %llu: no state in the handover, its memory is released\n",
@@ -321,8 +328,17 @@ static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
 		goto err_free;
 	}
 
+backend:
 	bargs.handler = h->backend;
+	bargs.private_data = bf->backend_private;
+	bargs.serialized_data = bf->backend_data;
 	err = h->backend->ops->retrieve(&bargs);
+	if (err && bargs.kept) {
+		bf->backend_private = bargs.private_data;
+		args->private_data = bf;
+		args->kept = true;
+		return err;
+	}
 	if (err)
 		goto err_free_only;	/* the backend released the memory */
 	bf->backend_data = bargs.serialized_data;
@@ -371,7 +387,7 @@ static bool luo_bpf_can_finish(struct liveupdate_file_op_args *args)
 	struct luo_bpf_call call;
 
 	/* Not retrieved: nothing of ours is attached to it yet. */
-	if (!bf)
+	if (!bf || !args->retrieved)
 		return true;
 	if (h->ops->can_finish) {
 		luo_bpf_call_in(&call, args, args->file, bf->in,

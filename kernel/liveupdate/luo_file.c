@@ -391,7 +391,8 @@ static int luo_file_bind(struct luo_file *f)
  * @filep: out: the file, with a reference for the caller
  *
  * Caller holds luo_lock. The first retrieval asks the handler; later ones
- * return the same file; a failure is remembered and returned again.
+ * return the same file. A failure is remembered and returned again, unless
+ * the handler kept the memory (@kept): then the next retrieval asks again.
  *
  * Return: 0, -ENOENT for an unknown token, -EOPNOTSUPP if no handler of
  * the file's format is registered, or the handler's error.
@@ -429,7 +430,14 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 		f->retrieving = true;
 		err = f->handler->ops->retrieve(&args);
 		f->retrieving = false;
+		if (err && args.kept) {
+			/* Nothing lost: the handler holds what it did so far. */
+			f->private_data = args.private_data;
+			return err;
+		}
 		if (err) {
+			/* The handler released it all, and what it kept. */
+			f->private_data = NULL;
 			f->retrieve_err = err;
 			f->released = true;
 			return err;

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memfd_luo_retrieve.c - the incoming half of the memfd live update handler:
+ * a handed-over memfd made again in the new kernel, on the very same folios.
+ *
+ * RETRIEVE_FD returns the memfd only once every handed-over folio is in its
+ * page cache and on the LRU, charged to the retriever's memory cgroup. From
+ * then on it is an ordinary memfd: every way in (read, write, faults,
+ * splice, UFFDIO_COPY, a reopen through /proc, fallocate, SEEK_DATA,
+ * khugepaged, THP) sees exactly the preserved file, and nothing can fail
+ * later for want of memory.
+ *
+ * A failure is told by RETRIEVE_FD, while the user can still decide, and
+ * only malformed handover data ever frees memory:
+ *
+ * - Short of memory (the copy of the descriptor, the list of the array's
+ *   pages, the new file, a page cache node, the memory cgroup's limit):
+ *   RETRIEVE_FD fails with -ENOMEM and nothing is lost. What was done so
+ *   far stays in struct memfd_luo_in, the file's private data, which LUO
+ *   keeps (args->kept): the next RETRIEVE_FD goes on from there, and
+ *   FINISH (or closing the session) frees it all.
+ * - Malformed (a descriptor out of bounds, an entry naming no preserved
+ *   folio, two entries for one index): the error is final and every page
+ *   handed over for the file is freed at once, as no retry could read it.
+ *
+ * The handed-over folio array is read in place (kho_claim_array()), a page
+ * of entries at a time; a page is freed once its folios are in.
+ */
+#define pr_fmt(fmt) "memfd_luo: " fmt
+
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+#include "memfd_luo.h"
+
+/**
+ * struct memfd_luo_in - a memfd being retrieved; kept across a failed try
+ * @phys:     the descriptor's physical address (serialized_data)
+ * @desc:     a copy of the descriptor; valid once @have_desc
+ * @have_desc: the descriptor was read (its page is gone)
+ * @pages:    the array's pages (kho_claim_array()); a page is freed, and
+ *	      set to NULL, once its entries are in the page cache
+ * @nr_pages: pages of @pages
+ * @nr:       entries
+ * @claimed:  every entry's folio is claimed from KHO and prepared
+ * @file:     the new memfd; its page cache holds entries [0, @next)
+ * @next:     the first entry not in the page cache
+ */
+struct memfd_luo_in {
+	u64 phys;
+	struct memfd_luo_desc desc;
+	bool have_desc;
+	struct page **pages;
+	unsigned long nr_pages;
+	u64 nr;
+	bool claimed;
+	struct file *file;
+	u64 next;
+};
+
+static const struct memfd_luo_folio *memfd_luo_entry(struct page **pages,
+						     u64 i)
+{
+	const struct memfd_luo_folio *v = page_address(pages[i / MEMFD_LUO_PER_PAGE]);
+
+	return &v[i % MEMFD_LUO_PER_PAGE];
+}
+
+static struct folio *memfd_luo_entry_folio(struct page **pages, u64 i)
+{
+	return pfn_folio(memfd_luo_pfn(memfd_luo_entry(pages, i)));
+}
+
+/* Entries of the array page holding entry @i: [@i's page start, end). */
+static u64 memfd_luo_page_end(u64 nr, u64 i)
+{
+	return min_t(u64, nr, round_down(i, MEMFD_LUO_PER_PAGE) +
+			      MEMFD_LUO_PER_PAGE);
+}
+
+static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
+{
+	u64 size = le64_to_cpu(desc->size);
+	u64 nr = le64_to_cpu(desc->nr_folios);
+	u64 cap = (u64)desc->folios.total_pages * MEMFD_LUO_PER_PAGE;
+
+	if (le32_to_cpu(desc->seals) & ~MEMFD_LUO_SEALS)
+		return -EOPNOTSUPP;
+	if (desc->flags || size > MAX_LFS_FILESIZE ||
+	    le64_to_cpu(desc->pos) > MAX_LFS_FILESIZE)
+		return -EINVAL;
+	/* Each folio starts at a distinct index below the size. */
+	if (nr > DIV_ROUND_UP(size, PAGE_SIZE))
+		return -EINVAL;
+	/* The array must hold them all. */
+	if (nr > cap)
+		return -EINVAL;
+	return 0;
+}
+
+static void memfd_luo_put_entry(const void *rec, void *arg)
+{
+	const struct memfd_luo_folio *f = rec;
+	struct folio *folio;
+
+	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+	if (folio)
+		folio_put(folio);
+	cond_resched();
+}
+
+/* Free every folio the array of @desc names, and the array. */
+static void memfd_luo_drain(const struct memfd_luo_desc *desc)
+{
+	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
+		       sizeof(struct memfd_luo_folio), memfd_luo_put_entry,
+		       NULL);
+}
+
+/*
+ * Give back every folio a claimed array names, unclaimed ones from KHO,
+ * and free the array's pages (NULL where a page could not be claimed, or
+ * was freed already).
+ */
+static void memfd_luo_release_array(struct memfd_luo_in *in)
+{
+	unsigned long b;
+	u64 i, end;
+
+	for (b = 0; b < in->nr_pages; b++) {
+		if (!in->pages[b])
+			continue;
+		i = max_t(u64, in->next, (u64)b * MEMFD_LUO_PER_PAGE);
+		end = min_t(u64, in->nr, (u64)(b + 1) * MEMFD_LUO_PER_PAGE);
+		for (; i < end; i++) {
+			const struct memfd_luo_folio *f = memfd_luo_entry(in->pages, i);
+			struct folio *folio;
+
+			if (in->claimed) {
+				folio = pfn_folio(memfd_luo_pfn(f));
+				folio_unlock(folio);
+			} else {
+				folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+			}
+			if (folio)
+				folio_put(folio);
+		}
+		__free_page(in->pages[b]);
+		cond_resched();
+	}
+	kvfree(in->pages);
+	in->pages = NULL;
+}
+
+/* Free what @in holds: its pages, its file, itself. */
+static void memfd_luo_in_free(struct memfd_luo_in *in)
+{
+	if (in->pages)
+		memfd_luo_release_array(in);
+	else if (in->have_desc)
+		memfd_luo_drain(&in->desc);
+	/* Frees the folios in its page cache. */
+	if (in->file)
+		fput(in->file);
+	kfree(in);
+}
+
+/* Read and check the descriptor; its page is released. */
+static int memfd_luo_in_read(struct memfd_luo_in *in)
+{
+	int err;
+
+	err = kho_restore_copy(in->phys, &in->desc, sizeof(in->desc));
+	if (err)
+		return err;
+	in->have_desc = true;
+	err = memfd_luo_check_desc(&in->desc);
+	if (err) {
+		memfd_luo_drain(&in->desc);
+		in->have_desc = false;
+	}
+	return err;
+}
+
+/* Take the array's pages; -ENOMEM: nothing was taken. */
+static int memfd_luo_in_claim_array(struct memfd_luo_in *in)
+{
+	unsigned long b;
+	long n;
+
+	in->nr = le64_to_cpu(in->desc.nr_folios);
+	in->nr_pages = in->desc.folios.total_pages;
+	n = kho_claim_array(&in->desc.folios, in->nr,
+			    sizeof(struct memfd_luo_folio), &in->pages);
+	if (n >= 0) {
+		/* Pages past the last entry hold nothing. */
+		for (b = DIV_ROUND_UP(in->nr, MEMFD_LUO_PER_PAGE);
+		     b < in->nr_pages; b++) {
+			__free_page(in->pages[b]);
+			in->pages[b] = NULL;
+		}
+		return 0;
+	}
+	if (!in->pages && n != -ENOMEM) {
+		/* Wrong on its face: walk what it names, in place. */
+		memfd_luo_drain(&in->desc);
+		in->have_desc = false;
+	} else if (in->pages) {
+		/* Claimed in part: give back what the claimed pages name. */
+		memfd_luo_release_array(in);
+		in->have_desc = false;
+	}
+	return n;
+}
+
+/* Set the seals of a new memfd whose inode is not shared yet. */
+static int memfd_luo_set_seals(struct file *file, unsigned int seals)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	/* As memfd_add_seals() does: no writable mapping from now on. */
+	if (seals & F_SEAL_WRITE) {
+		err = mapping_deny_writable(file->f_mapping);
+		if (err)
+			return err;
+	}
+	/*
+	 * The mode is not carried over. Under F_SEAL_EXEC it can never be
+	 * changed again, so take the safe side: not executable.
+	 */
+	if (seals & F_SEAL_EXEC)
+		inode->i_mode &= ~0111;
+	SHMEM_I(inode)->seals = seals;
+	return 0;
+}
+
+/* Make the new memfd, as memfd_create() would: unlinked, sealable. */
+static int memfd_luo_in_file(struct memfd_luo_in *in)
+{
+	struct file *file;
+	int err;
+
+	file = shmem_file_setup("memfd:luo", le64_to_cpu(in->desc.size),
+				VM_NORESERVE);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	err = memfd_luo_set_seals(file, le32_to_cpu(in->desc.seals));
+	if (err) {
+		fput(file);
+		return err;
+	}
+	in->file = file;
+	return 0;
+}
+
+/*
+ * Claim the folio of entry @f for the page cache of @inode, whose last page
+ * index is below @nr_index: locked, swapbacked, ->index set, as the page
+ * allocator and shmem would have prepared it. NULL if the entry is not
+ * sound (the folio, if any, is freed).
+ */
+static struct folio *memfd_luo_prepare(struct inode *inode,
+				       const struct memfd_luo_folio *f,
+				       u64 nr_index)
+{
+	unsigned int flags = memfd_luo_flags(f);
+	u64 index = le64_to_cpu(f->index);
+	struct folio *folio;
+
+	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+	if (!folio)
+		return NULL;
+
+	/* shmem_luo_add_folios() catches overlaps; these it would BUG on. */
+	if ((flags & ~MEMFD_LUO_FOLIO_FLAGS) || index >= nr_index ||
+	    !IS_ALIGNED(index, folio_nr_pages(folio)) ||
+	    folio_order(folio) > mapping_max_folio_order(inode->i_mapping)) {
+		folio_put(folio);
+		return NULL;
+	}
+	page_rmappable_folio(&folio->page);
+	__folio_set_locked(folio);
+	__folio_set_swapbacked(folio);
+	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
+		folio_mark_uptodate(folio);
+	if (flags & MEMFD_LUO_FOLIO_DIRTY)
+		folio_set_dirty(folio);
+	folio->index = index;
+	return folio;
+}
+
+/*
+ * Claim and check every entry's folio. On error every folio is given back
+ * and the array's pages are freed.
+ */
+static int memfd_luo_in_claim_folios(struct memfd_luo_in *in)
+{
+	struct inode *inode = file_inode(in->file);
+	u64 nr_index = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	struct folio *folio;
+	u64 i, k;
+
+	for (i = 0; i < in->nr; i++) {
+		folio = memfd_luo_prepare(inode, memfd_luo_entry(in->pages, i),
+					  nr_index);
+		if (!folio)
+			goto fail;
+		if (!(i % MEMFD_LUO_PER_PAGE))
+			cond_resched();
+	}
+	in->claimed = true;
+	return 0;
+
+fail:
+	for (k = 0; k < i; k++) {
+		folio = memfd_luo_entry_folio(in->pages, k);
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	/* Entry i's folio, if any, was freed; give back those after it. */
+	in->next = i + 1;
+	memfd_luo_release_array(in);
+	return -EINVAL;
+}
+
+/*
+ * Put the claimed folios from entry ->next on into the page cache, a page
+ * of entries at a time. On -ENOMEM or -ENOSPC the rest waits for a retry.
+ */
+static int memfd_luo_in_fill(struct memfd_luo_in *in)
+{
+	struct inode *inode = file_inode(in->file);
+	struct folio **batch;
+	unsigned int k, n, added;
+	int err = 0;
+	u64 i, end;
+
+	batch = kmalloc_array(MEMFD_LUO_PER_PAGE, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	while (in->next < in->nr) {
+		end = memfd_luo_page_end(in->nr, in->next);
+		for (n = 0, i = in->next; i < end; i++)
+			batch[n++] = memfd_luo_entry_folio(in->pages, i);
+
+		added = shmem_luo_add_folios(inode, batch, n, &err);
+		/* The page cache holds those now. */
+		for (k = 0; k < added; k++) {
+			folio_unlock(batch[k]);
+			folio_put(batch[k]);
+		}
+		in->next += added;
+		if (err)
+			break;
+		__free_page(in->pages[(end - 1) / MEMFD_LUO_PER_PAGE]);
+		in->pages[(end - 1) / MEMFD_LUO_PER_PAGE] = NULL;
+		cond_resched();
+	}
+	kfree(batch);
+	if (err == -EEXIST) {
+		/* Two entries for one index: malformed handover data. */
+		pr_warn("folio entries overlap in the page cache\n");
+		err = -EINVAL;
+	}
+	return err;
+}
+
+/* Take @in from wherever the last try stopped to the filled memfd. */
+static int memfd_luo_in_build(struct memfd_luo_in *in)
+{
+	int err;
+
+	if (!in->have_desc) {
+		err = memfd_luo_in_read(in);
+		if (err)
+			return err;
+	}
+	if (!in->pages && !in->claimed) {
+		err = memfd_luo_in_claim_array(in);
+		if (err)
+			return err;
+	}
+	if (!in->file) {
+		err = memfd_luo_in_file(in);
+		if (err)
+			return err;
+	}
+	if (!in->claimed) {
+		err = memfd_luo_in_claim_folios(in);
+		if (err)
+			return err;
+	}
+	return memfd_luo_in_fill(in);
+}
+
+/* Errors a retry may overcome; the memory is kept for it. */
+static bool memfd_luo_transient(int err)
+{
+	return err == -ENOMEM || err == -ENOSPC;
+}
+
+/**
+ * memfd_luo_retrieve - RETRIEVE_FD of a memfd: its folios back in a new one
+ * @args: serialized_data is the descriptor; private_data what an earlier
+ *	  try kept
+ *
+ * Return: 0 with args->file set; or a negative errno: with args->kept set,
+ * nothing is lost and a retry goes on; otherwise everything handed over
+ * for the file is freed.
+ */
+int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_in *in = args->private_data;
+	u64 phys = args->serialized_data;
+	int err;
+
+	if (!in) {
+		if (!phys || !PAGE_ALIGNED(phys))
+			return -EINVAL;
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in) {
+			/* Nothing was touched. */
+			pr_warn("cannot retrieve memfd at %#llx yet (%d): its memory is kept, retry\n",
+				phys, -ENOMEM);
+			args->kept = true;
+			return -ENOMEM;
+		}
+		in->phys = phys;
+	}
+
+	err = memfd_luo_in_build(in);
+	if (!err) {
+		in->file->f_pos = le64_to_cpu(in->desc.pos);
+		args->file = in->file;
+		args->private_data = NULL;
+		/* Every page of the array was freed as its folios went in. */
+		kvfree(in->pages);
+		kfree(in);
+		return 0;
+	}
+	if (memfd_luo_transient(err)) {
+		pr_warn("cannot retrieve memfd at %#llx yet (%d): its memory is kept, retry\n",
+			phys, err);
+		args->private_data = in;
+		args->kept = true;
+		return err;
+	}
+	pr_warn("cannot retrieve memfd at %#llx: %d\n", phys, err);
+	args->private_data = NULL;
+	memfd_luo_in_free(in);
+	return err;
+}
+
+/**
+ * memfd_luo_finish - FINISH of a memfd: free what was never retrieved
+ * @args: as for memfd_luo_retrieve()
+ *
+ * A retrieved memfd owns its folios. Of one that was not, every handed-over
+ * page is freed, including what a failed try kept.
+ */
+void memfd_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_in *in = args->private_data;
+	struct memfd_luo_desc desc;
+
+	if (args->retrieved)
+		return;
+	if (in) {
+		memfd_luo_in_free(in);
+		return;
+	}
+	if (kho_restore_copy(args->serialized_data, &desc, sizeof(desc)))
+		return;
+	memfd_luo_drain(&desc);
+}
