@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_tool_image.c - the bzImage reader behind "luo-bpf check": its unit
- * test (tools/luo-bpf/test_image.c: gzip, xz and zstd payloads, advertised
- * and plain format strings, near misses, truncated and malformed images)
- * run against this kernel's image, which must advertise its formats.
+ * test (tools/luo-bpf/test_image.c: gzip, xz, zstd, lzma, lz4, bzip2 and
+ * lzo payloads as the kernel build makes them, advertised and plain format
+ * strings, near misses, truncated and malformed images) run against this
+ * kernel's image (both our kernels: the distribution-like one is lz4),
+ * which must advertise its formats.
  */
 #include "tool_util.h"
 

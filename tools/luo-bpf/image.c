@@ -22,7 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bzlib.h>
+#include <lz4.h>
+#include <lz4frame.h>
 #include <lzma.h>
+#include <lzo/lzo1x.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -73,12 +77,18 @@ enum compression {
 	COMP_GZIP,
 	COMP_XZ,
 	COMP_ZSTD,
+	COMP_LZMA,
+	COMP_LZ4_LEGACY,
+	COMP_LZ4_FRAME,
+	COMP_BZIP2,
+	COMP_LZO,
 };
 
 /*
- * Identified by the magic numbers boot.rst lists for the payload.  The
- * formats the kernel can use but we cannot decompress are still named, so
- * the user learns why the image was refused.
+ * Identified by the magic numbers boot.rst lists for the payload: every
+ * compression the kernel build offers (KERNEL_GZIP, _BZIP2, _LZMA, _XZ,
+ * _LZO, _LZ4, _ZSTD).  The old gzip magic is still named, so the user
+ * learns why such an image was refused.
  */
 static const struct {
 	const char *name;
@@ -89,11 +99,11 @@ static const struct {
 	{ "gzip",  { 0x1f, 0x8b }, 2, COMP_GZIP },
 	{ "xz",    { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, COMP_XZ },
 	{ "zstd",  { 0x28, 0xb5, 0x2f, 0xfd }, 4, COMP_ZSTD },
-	{ "lzma",  { 0x5d, 0x00 }, 2, COMP_UNSUPPORTED },
-	{ "lz4",   { 0x02, 0x21, 0x4c, 0x18 }, 4, COMP_UNSUPPORTED },
-	{ "lz4",   { 0x04, 0x22, 0x4d, 0x18 }, 4, COMP_UNSUPPORTED },
-	{ "bzip2", { 'B', 'Z', 'h' }, 3, COMP_UNSUPPORTED },
-	{ "lzo",   { 0x89, 'L', 'Z', 'O' }, 4, COMP_UNSUPPORTED },
+	{ "lzma",  { 0x5d, 0x00 }, 2, COMP_LZMA },
+	{ "lz4",   { 0x02, 0x21, 0x4c, 0x18 }, 4, COMP_LZ4_LEGACY },
+	{ "lz4",   { 0x04, 0x22, 0x4d, 0x18 }, 4, COMP_LZ4_FRAME },
+	{ "bzip2", { 'B', 'Z', 'h' }, 3, COMP_BZIP2 },
+	{ "lzo",   { 0x89, 'L', 'Z', 'O' }, 4, COMP_LZO },
 	{ "gzip (old magic 1f 9e)", { 0x1f, 0x9e }, 2, COMP_UNSUPPORTED },
 };
 
@@ -121,6 +131,11 @@ static unsigned int get_le16(const unsigned char *p)
 static uint32_t get_le32(const unsigned char *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 }
 
 /* Printable ASCII, independent of the caller's locale */
@@ -341,9 +356,12 @@ static int inflate_gzip(const unsigned char *in, size_t inlen,
 	return ret;
 }
 
-static int inflate_xz(const unsigned char *in, size_t inlen,
+/* xz, or with @alone the legacy .lzma format (lzma -9, KERNEL_LZMA) */
+static int inflate_xz(const unsigned char *in, size_t inlen, bool alone,
 		      struct outbuf *o, char *err, size_t errlen)
 {
+	const uint64_t memlimit = LUO_IMAGE_MAX_PAYLOAD + (64UL << 20);
+	const char *name = alone ? "lzma" : "xz";
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret lret;
 	int ret;
@@ -355,7 +373,10 @@ static int inflate_xz(const unsigned char *in, size_t inlen,
 	 * header from asking for a dictionary larger than any payload we
 	 * would accept.
 	 */
-	lret = lzma_stream_decoder(&s, LUO_IMAGE_MAX_PAYLOAD + (64UL << 20), 0);
+	if (alone)
+		lret = lzma_alone_decoder(&s, memlimit);
+	else
+		lret = lzma_stream_decoder(&s, memlimit, 0);
 	if (lret != LZMA_OK) {
 		set_err(err, errlen, "cannot initialise liblzma");
 		return -ENOMEM;
@@ -382,7 +403,7 @@ static int inflate_xz(const unsigned char *in, size_t inlen,
 		if (lret == LZMA_OK)
 			continue;
 		if (lret == LZMA_BUF_ERROR && s.avail_out) {
-			set_err(err, errlen, "truncated xz payload");
+			set_err(err, errlen, "truncated %s payload", name);
 			ret = -EBADMSG;
 			break;
 		}
@@ -395,12 +416,13 @@ static int inflate_xz(const unsigned char *in, size_t inlen,
 		}
 		if (lret == LZMA_MEMLIMIT_ERROR) {
 			set_err(err, errlen,
-				"xz payload needs too much memory to decompress");
+				"%s payload needs too much memory to decompress",
+				name);
 			ret = -EFBIG;
 			break;
 		}
-		set_err(err, errlen, "corrupt xz payload (liblzma error %d)",
-			(int)lret);
+		set_err(err, errlen, "corrupt %s payload (liblzma error %d)",
+			name, (int)lret);
 		ret = -EBADMSG;
 		break;
 	}
@@ -469,6 +491,309 @@ static int inflate_zstd(const unsigned char *in, size_t inlen,
 	return ret;
 }
 
+/*
+ * Room for at least @want more bytes, or as much as the payload cap leaves
+ * (then possibly less; 0 at the cap): the block decoders below write a
+ * whole block at a time.
+ */
+static int out_reserve(struct outbuf *o, size_t want, size_t *room)
+{
+	const size_t limit = LUO_IMAGE_MAX_PAYLOAD + 1;
+	size_t need = o->len + want < limit ? o->len + want : limit;
+	unsigned char *p;
+
+	if (o->cap < need) {
+		p = realloc(o->buf, need);
+		if (!p)
+			return -ENOMEM;
+		o->buf = p;
+		o->cap = need;
+	}
+	*room = o->cap - o->len;
+	if (!*room)
+		return -EFBIG;
+	return 0;
+}
+
+/*
+ * The kernel's lz4 (KERNEL_LZ4: "lz4 -l"): the legacy format, a magic
+ * number and blocks of at most 8 MiB, each after its little-endian
+ * compressed size; the build's size footer follows the last block. The
+ * format carries no checksum.
+ */
+#define LZ4_LEGACY_MAGIC	0x184c2102U
+#define LZ4_LEGACY_BLOCK	(8U << 20)
+
+static int inflate_lz4_legacy(const unsigned char *in, size_t inlen,
+			      struct outbuf *o, char *err, size_t errlen)
+{
+	size_t pos = 4, room;
+	uint32_t n;
+	int got, ret;
+
+	while (inlen - pos >= 4) {
+		n = get_le32(in + pos);
+		pos += 4;
+		if (n == LZ4_LEGACY_MAGIC)
+			continue;		/* another stream follows */
+		if (pos == inlen)
+			break;			/* that was the size footer */
+		if (!n || n > inlen - pos) {
+			set_err(err, errlen, "truncated lz4 payload");
+			return -EBADMSG;
+		}
+		ret = out_reserve(o, LZ4_LEGACY_BLOCK, &room);
+		if (ret)
+			return ret;
+		got = LZ4_decompress_safe((const char *)in + pos,
+					  (char *)o->buf + o->len, (int)n,
+					  (int)room);
+		if (got < 0) {
+			if (room < LZ4_LEGACY_BLOCK)
+				return -EFBIG;
+			set_err(err, errlen, "corrupt lz4 payload");
+			return -EBADMSG;
+		}
+		o->len += got;
+		pos += n;
+	}
+	if (pos != inlen) {
+		set_err(err, errlen, "truncated lz4 payload");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The lz4 frame format (magic 04 22 4d 18), for completeness. */
+static int inflate_lz4_frame(const unsigned char *in, size_t inlen,
+			     struct outbuf *o, char *err, size_t errlen)
+{
+	LZ4F_decompressionContext_t dctx;
+	size_t pos = 0, src, dst, hint;
+	int ret = 0;
+
+	if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
+		set_err(err, errlen, "cannot initialise liblz4");
+		return -ENOMEM;
+	}
+	for (;;) {
+		ret = out_grow(o);
+		if (ret)
+			break;
+		src = inlen - pos;
+		dst = o->cap - o->len;
+		hint = LZ4F_decompress(dctx, o->buf + o->len, &dst, in + pos,
+				       &src, NULL);
+		pos += src;
+		o->len += dst;
+		if (LZ4F_isError(hint)) {
+			set_err(err, errlen, "corrupt lz4 payload (%s)",
+				LZ4F_getErrorName(hint));
+			ret = -EBADMSG;
+			break;
+		}
+		if (!hint)
+			break;			/* the frame is complete */
+		if (pos == inlen && !dst) {
+			set_err(err, errlen, "truncated lz4 payload");
+			ret = -EBADMSG;
+			break;
+		}
+	}
+	LZ4F_freeDecompressionContext(dctx);
+	return ret;
+}
+
+/* KERNEL_BZIP2: one bzip2 stream (block CRCs and a stream CRC). */
+static int inflate_bzip2(const unsigned char *in, size_t inlen,
+			 struct outbuf *o, char *err, size_t errlen)
+{
+	bz_stream bs;
+	size_t avail;
+	int bret, ret;
+
+	memset(&bs, 0, sizeof(bs));
+	if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK) {
+		set_err(err, errlen, "cannot initialise libbz2");
+		return -ENOMEM;
+	}
+	bs.next_in = (char *)in;
+	bs.avail_in = inlen > UINT_MAX ? UINT_MAX : (unsigned int)inlen;
+	for (;;) {
+		ret = out_grow(o);
+		if (ret)
+			break;
+		avail = o->cap - o->len;
+		if (avail > UINT_MAX)
+			avail = UINT_MAX;
+		bs.next_out = (char *)o->buf + o->len;
+		bs.avail_out = avail;
+		bret = BZ2_bzDecompress(&bs);
+		o->len += avail - bs.avail_out;
+		if (bret == BZ_STREAM_END)
+			break;
+		if (bret == BZ_OK && !bs.avail_in && bs.avail_out) {
+			set_err(err, errlen, "truncated bzip2 payload");
+			ret = -EBADMSG;
+			break;
+		}
+		if (bret == BZ_OK)
+			continue;
+		if (bret == BZ_MEM_ERROR) {
+			set_err(err, errlen, "out of memory in libbz2");
+			ret = -ENOMEM;
+			break;
+		}
+		set_err(err, errlen, "corrupt bzip2 payload (libbz2 error %d)",
+			bret);
+		ret = -EBADMSG;
+		break;
+	}
+	BZ2_bzDecompressEnd(&bs);
+	return ret;
+}
+
+/*
+ * KERNEL_LZO: the lzop file format ("lzop -9"), as lzop writes it: a
+ * header, then blocks of big-endian uncompressed and compressed sizes,
+ * their checksums (which the header's flags ask for) and the data, LZO1X
+ * or stored; a block of size 0 ends the stream.
+ */
+#define LZOP_MAGIC_LEN		9
+#define LZOP_ADLER32_D		0x00000001U
+#define LZOP_ADLER32_C		0x00000002U
+#define LZOP_EXTRA_FIELD	0x00000040U
+#define LZOP_CRC32_D		0x00000100U
+#define LZOP_CRC32_C		0x00000200U
+#define LZOP_H_FILTER		0x00000800U
+#define LZOP_MAX_BLOCK		(64U << 20)
+
+/* @n bytes at *@pos, if there: advance past them and return them. */
+static const unsigned char *lzop_take(const unsigned char *in, size_t inlen,
+				      size_t *pos, size_t n)
+{
+	const unsigned char *p = in + *pos;
+
+	if (n > inlen - *pos)
+		return NULL;
+	*pos += n;
+	return p;
+}
+
+static int lzop_header(const unsigned char *in, size_t inlen, size_t *pos,
+		       uint32_t *flags)
+{
+	const unsigned char *p;
+	unsigned int version;
+	size_t start;
+
+	*pos = LZOP_MAGIC_LEN;
+	start = *pos;
+	p = lzop_take(in, inlen, pos, 4);	/* version, library version */
+	if (!p)
+		return -1;
+	version = p[0] << 8 | p[1];
+	if (version >= 0x0940 && !lzop_take(in, inlen, pos, 2))
+		return -1;			/* version needed to extract */
+	if (!lzop_take(in, inlen, pos, version >= 0x0940 ? 2 : 1))
+		return -1;			/* method, level */
+	p = lzop_take(in, inlen, pos, 4);
+	if (!p)
+		return -1;
+	*flags = get_be32(p);
+	if ((*flags & LZOP_H_FILTER) && !lzop_take(in, inlen, pos, 4))
+		return -1;
+	/* mode, mtime (low and, from 0x0940, high) */
+	if (!lzop_take(in, inlen, pos, version >= 0x0940 ? 12 : 8))
+		return -1;
+	p = lzop_take(in, inlen, pos, 1);	/* file name */
+	if (!p || !lzop_take(in, inlen, pos, *p))
+		return -1;
+	p = lzop_take(in, inlen, pos, 4);
+	if (!p || get_be32(p) != lzo_adler32(1, in + start, *pos - 4 - start))
+		return -1;
+	if (*flags & LZOP_EXTRA_FIELD) {
+		p = lzop_take(in, inlen, pos, 4);
+		if (!p || !lzop_take(in, inlen, pos, get_be32(p)) ||
+		    !lzop_take(in, inlen, pos, 4))
+			return -1;
+	}
+	return 0;
+}
+
+static int inflate_lzo(const unsigned char *in, size_t inlen,
+		       struct outbuf *o, char *err, size_t errlen)
+{
+	const unsigned char *p, *data;
+	uint32_t flags, dlen, clen, dsum = 0;
+	size_t pos, room;
+	lzo_uint got;
+	int ret;
+
+	if (lzo_init() != LZO_E_OK) {
+		set_err(err, errlen, "cannot initialise liblzo2");
+		return -ENOMEM;
+	}
+	if (lzop_header(in, inlen, &pos, &flags)) {
+		set_err(err, errlen, "corrupt or truncated lzo header");
+		return -EBADMSG;
+	}
+	for (;;) {
+		p = lzop_take(in, inlen, &pos, 4);
+		if (!p)
+			goto truncated;
+		dlen = get_be32(p);
+		if (!dlen)
+			return 0;
+		p = lzop_take(in, inlen, &pos, 4);
+		if (!p)
+			goto truncated;
+		clen = get_be32(p);
+		if (dlen > LZOP_MAX_BLOCK || clen > dlen) {
+			set_err(err, errlen, "corrupt lzo payload (block sizes)");
+			return -EBADMSG;
+		}
+		if (flags & LZOP_ADLER32_D) {
+			p = lzop_take(in, inlen, &pos, 4);
+			if (!p)
+				goto truncated;
+			dsum = get_be32(p);
+		}
+		if ((flags & LZOP_CRC32_D) && !lzop_take(in, inlen, &pos, 4))
+			goto truncated;
+		if (clen < dlen &&
+		    (((flags & LZOP_ADLER32_C) && !lzop_take(in, inlen, &pos, 4)) ||
+		     ((flags & LZOP_CRC32_C) && !lzop_take(in, inlen, &pos, 4))))
+			goto truncated;
+		data = lzop_take(in, inlen, &pos, clen);
+		if (!data)
+			goto truncated;
+		ret = out_reserve(o, dlen, &room);
+		if (ret)
+			return ret;
+		if (room < dlen)
+			return -EFBIG;
+		got = dlen;
+		if (clen == dlen)
+			memcpy(o->buf + o->len, data, dlen);
+		else if (lzo1x_decompress_safe(data, clen, o->buf + o->len,
+					       &got, NULL) != LZO_E_OK ||
+			 got != dlen)
+			goto corrupt;
+		if ((flags & LZOP_ADLER32_D) &&
+		    lzo_adler32(1, o->buf + o->len, dlen) != dsum)
+			goto corrupt;
+		o->len += dlen;
+	}
+
+truncated:
+	set_err(err, errlen, "truncated lzo payload");
+	return -EBADMSG;
+corrupt:
+	set_err(err, errlen, "corrupt lzo payload");
+	return -EBADMSG;
+}
+
 static int decompress(const unsigned char *in, size_t inlen,
 		      struct outbuf *o, char *err, size_t errlen)
 {
@@ -506,10 +831,23 @@ static int decompress(const unsigned char *in, size_t inlen,
 		ret = inflate_gzip(in, inlen, o, err, errlen);
 		break;
 	case COMP_XZ:
-		ret = inflate_xz(in, inlen, o, err, errlen);
+	case COMP_LZMA:
+		ret = inflate_xz(in, inlen, type == COMP_LZMA, o, err, errlen);
 		break;
 	case COMP_ZSTD:
 		ret = inflate_zstd(in, inlen, o, err, errlen);
+		break;
+	case COMP_LZ4_LEGACY:
+		ret = inflate_lz4_legacy(in, inlen, o, err, errlen);
+		break;
+	case COMP_LZ4_FRAME:
+		ret = inflate_lz4_frame(in, inlen, o, err, errlen);
+		break;
+	case COMP_BZIP2:
+		ret = inflate_bzip2(in, inlen, o, err, errlen);
+		break;
+	case COMP_LZO:
+		ret = inflate_lzo(in, inlen, o, err, errlen);
 		break;
 	default:
 		ret = -ENOTSUP;

@@ -78,8 +78,10 @@ static int do_help(void)
 	       "  kho dump                       the KHO handover (root FDT, subtrees)\n"
 	       "  check --kernel IMAGE [--handlers DIR]\n"
 	       "                                 can IMAGE read every preserved file?\n"
-	       "  update --kernel IMAGE [--initrd FILE] [--append ARGS] [--force]\n"
+	       "  update --kernel IMAGE [--initrd FILE | --no-initrd]\n"
+	       "         [--append ARGS] [--handlers DIR] [--force]\n"
 	       "                                 check, load IMAGE, kexec into it\n"
+	       "                                 (no --initrd: the running one, if kept)\n"
 	       "\n"
 	       "Exit codes: 0 done, 1 failed, 2 bad command line, 3 refused by the\n"
 	       "format check. See luo-bpf(8).\n",

@@ -29,6 +29,9 @@
 #include "image.h"
 #include "luo-bpf.h"
 
+/* Where a kernel booted with retain_initrd keeps its initramfs. */
+#define RUNNING_INITRD	"/sys/firmware/initrd"
+
 #define LUO_BPF_FORMAT	"luo-bpf-v1"
 #define MAX_HANDLERS	64
 
@@ -280,8 +283,8 @@ static int next_cmdline(const char *append, char *out, size_t len)
 
 static int update_help(void)
 {
-	printf("Usage: %s update --kernel IMAGE [--initrd FILE] [--append ARGS]\n"
-	       "                 [--handlers DIR] [--force]\n"
+	printf("Usage: %s update --kernel IMAGE [--initrd FILE | --no-initrd]\n"
+	       "                 [--append ARGS] [--handlers DIR] [--force]\n"
 	       "       %s update help\n"
 	       "\n"
 	       "Live-update into IMAGE: run check (refuse if any preserved file would\n"
@@ -289,9 +292,44 @@ static int update_help(void)
 	       "the preserved memory over), and reboot into it. The new command line\n"
 	       "is the running one with ARGS added, replacing arguments of the same\n"
 	       "name. If a handler vetoes the reboot, nothing is lost: the error is\n"
-	       "printed and the sessions stay as they were.\n",
-	       prog_name, prog_name);
+	       "printed and the sessions stay as they were.\n"
+	       "\n"
+	       "Without --initrd, the running initramfs is used again if the kernel\n"
+	       "kept it (booted with retain_initrd: %s); otherwise the update is\n"
+	       "refused, as a kernel booted without the initramfs it needs would find\n"
+	       "no init and every preserved file would be lost. --no-initrd boots\n"
+	       "IMAGE without one, for a kernel that needs none.\n",
+	       prog_name, prog_name, RUNNING_INITRD);
 	return LUO_EXIT_OK;
+}
+
+/*
+ * The initramfs for IMAGE: @initrd if given; else, unless @none, the one
+ * the running kernel kept. Returns an fd, -1 for none, or -2 (said why).
+ */
+static int open_initrd(const char *initrd, bool none)
+{
+	int fd;
+
+	if (initrd) {
+		fd = open(initrd, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			p_err("%s: %s", initrd, strerror(errno));
+			return -2;
+		}
+		return fd;
+	}
+	if (none)
+		return -1;
+	fd = open(RUNNING_INITRD, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		p_info("no --initrd: using the running initramfs again (%s)",
+		       RUNNING_INITRD);
+		return fd;
+	}
+	p_err("update refused: no --initrd, and the running initramfs was not kept (%s: %s; boot with retain_initrd to keep it). A kernel booted without the initramfs it needs finds no init and every preserved file is lost: pass --initrd FILE, or --no-initrd if IMAGE needs none",
+	      RUNNING_INITRD, strerror(errno));
+	return -2;
 }
 
 int do_update(int argc, char **argv)
@@ -299,7 +337,7 @@ int do_update(int argc, char **argv)
 	const char *image = NULL, *initrd = NULL, *append = NULL;
 	const char *handlers = NULL;
 	char cmdline[4096];
-	bool force = false;
+	bool force = false, no_initrd = false;
 	int i, err, kfd, ifd = -1;
 	unsigned long flags = 0;
 	struct stat st;
@@ -315,6 +353,8 @@ int do_update(int argc, char **argv)
 			append = argv[++i];
 		else if (!strcmp(argv[i], "--handlers") && i + 1 < argc)
 			handlers = argv[++i];
+		else if (!strcmp(argv[i], "--no-initrd"))
+			no_initrd = true;
 		else if (!strcmp(argv[i], "--force"))
 			force = true;
 		else
@@ -322,6 +362,8 @@ int do_update(int argc, char **argv)
 	}
 	if (!image)
 		return p_usage("update", "--kernel IMAGE is required");
+	if (initrd && no_initrd)
+		return p_usage("update", "--initrd and --no-initrd exclude each other");
 
 	err = check(image, handlers);
 	if (err == LUO_EXIT_REFUSED && !force) {
@@ -337,13 +379,13 @@ int do_update(int argc, char **argv)
 	kfd = open(image, O_RDONLY | O_CLOEXEC);
 	if (kfd < 0 || fstat(kfd, &st))
 		return p_err("%s: %s", image, strerror(errno));
-	if (initrd) {
-		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
-		if (ifd < 0)
-			return p_err("%s: %s", initrd, strerror(errno));
-	} else {
-		flags |= KEXEC_FILE_NO_INITRAMFS;
+	ifd = open_initrd(initrd, no_initrd);
+	if (ifd == -2) {
+		close(kfd);
+		return LUO_EXIT_REFUSED;
 	}
+	if (ifd < 0)
+		flags |= KEXEC_FILE_NO_INITRAMFS;
 	p_info("loading %s (%lld KiB) with command line: %s", image,
 	       (long long)st.st_size / 1024, cmdline);
 	if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
