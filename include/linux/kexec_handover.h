@@ -118,11 +118,11 @@ DECLARE_STATIC_KEY_FALSE(kho_scratch_cma);
 /**
  * kho_cma_last - should movable allocations take CMA pageblocks last?
  *
- * True when the CMA pageblocks are KHO scratch areas: a page allocated
- * there that userspace later preserves (a memfd's) must be migrated out
- * at preserve time, so the page allocator does not balance movable
- * allocations into CMA and uses it only once the zone's other free memory
- * is gone.
+ * True when the CMA pageblocks are all KHO scratch areas (no other CMA
+ * area was reserved): a page allocated there that userspace later
+ * preserves (a memfd's) must be migrated out at preserve time, so the page
+ * allocator does not balance movable allocations into CMA and uses it only
+ * once the zone's other free memory is gone.
  */
 static inline bool kho_cma_last(void)
 {

@@ -1101,7 +1101,18 @@ static void __init kho_scratch_to_cma(bool free)
 {
 	unsigned int i;
 
-	static_branch_enable(&kho_scratch_cma);
+	/*
+	 * Only while scratch is all the CMA there is. Other CMA areas
+	 * (hugetlb_cma=, cma=) keep the page allocator's balancing of
+	 * movable allocations into CMA: without it, movable allocations
+	 * use up the zone's other free memory and unmovable ones fail their
+	 * watermarks while CMA is still free.
+	 */
+	if (totalcma_pages)
+		pr_info("other CMA areas (%lu pages): scratch is not taken last\n",
+			totalcma_pages);
+	else
+		static_branch_enable(&kho_scratch_cma);
 
 	for (i = 0; i < kho_scratch_cnt; i++) {
 		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
