@@ -9,6 +9,8 @@
 
 LUO_TEST(interop_ours_first, .stages = INTEROP_STAGES, .keep_images = true,
 	 .cmdline = "kho=on liveupdate=on init_on_alloc=1",
+	 /* Upstream 7.3 stops no tick before a kexec: one may be pending. */
+	 .allow_log = LUO_LOG("Spurious LAPIC timer interrupt on cpu *"),
 	 .desc = "three-stage: memfds ours -> upstream -> ours, bytes checked per hop")
 {
 	return interop_run(ctx, false);
