@@ -12,8 +12,10 @@
  * runner turns those into KTAP lines and checks the serial log for panics.
  *
  * Kernel log: at the end of every stage the guest runner prints each
- * warning or error of KHO, LUO and the memfd handler ("KHO: ",
- * "liveupdate: ", ...; level KERN_WARNING or worse) as a "luo-kmsg:" line.
+ * warning or error of KHO, LUO, the memfd and KVM handlers ("KHO: ",
+ * "liveupdate: ", "kvm_luo: ", ...; level KERN_WARNING or worse), and a
+ * "Spurious LAPIC timer interrupt" (a tick left pending by the previous
+ * kernel's kexec), as a "luo-kmsg:" line.
  * The host runner (luo-selftests --check-log) fails a test that shows one
  * of those, or a line about a refused handover, a malformed one, a cold
  * boot or a leak, unless the test names it in .expect_log (or, for a test

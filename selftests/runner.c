@@ -44,10 +44,14 @@ static void *kexec_hook_arg;
 static int cur_stage;
 static unsigned long long kmsg_seq;	/* next /dev/kmsg record to report */
 
-/* Log prefixes (pr_fmt) of the code under test. */
+/*
+ * Log prefixes (pr_fmt) of the code under test, and the kernel line a
+ * timer interrupt left pending across a kexec causes (kexec_quiesce.c).
+ */
 static const char *const our_prefixes[] = {
 	"KHO: ", "KHO selftest: ", "liveupdate: ", "liveupdate test: ",
-	"memfd_luo: ",
+	"memfd_luo: ", "kvm_luo: ", "guest_memfd_luo: ",
+	"Spurious LAPIC timer interrupt",
 };
 
 static bool ours(const char *msg)

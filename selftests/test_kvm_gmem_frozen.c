@@ -46,7 +46,8 @@ static enum luo_result frozen_checks(struct kvm_vm_ctx *c, uint32_t seed)
 }
 
 LUO_TEST(kvm_gmem_frozen, .cmdline = "kho=on liveupdate=on",
-	 .desc = "guest_memfd and VM frozen while preserved, thawed by unpreserve")
+	 .desc = "guest_memfd and VM frozen while preserved, thawed by unpreserve",
+	 .expect_log = LUO_LOG("guest_memfd_luo: session 'again' token 4: only guest_memfd of software-protected VMs can be preserved"))
 {
 	struct kvm_vm_ctx c;
 	uint32_t seed = (uint32_t)luo_seed();

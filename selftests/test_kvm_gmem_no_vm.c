@@ -57,7 +57,8 @@ static enum luo_result stage1(int luo)
 
 LUO_TEST(kvm_gmem_no_vm, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	 .desc = "two-stage: guest_memfd without its VM refuses the kexec; VM retrieved first",
-	 .expect_log = LUO_LOG("liveupdate: session 'gmem' token 7: freeze failed (-2), reboot aborted"))
+	 .expect_log = LUO_LOG("liveupdate: session 'gmem' token 7: freeze failed (-2), reboot aborted",
+			       "guest_memfd_luo: session 'gmem' token 7: the guest_memfd's VM is not preserved in the same session"))
 {
 	struct kvm_vm_ctx c;
 	uint32_t seed;
