@@ -98,6 +98,77 @@ int kvm_luo_check_vm_type(struct kvm *kvm)
 	}
 }
 
+/*
+ * VMs on which the VMM asked for memory encryption: KVM_MEMORY_ENCRYPT_OP
+ * (legacy SEV and SEV-ES are default VMs with KVM_SEV_INIT or
+ * KVM_SEV_ES_INIT) or KVM_CAP_VM_{COPY,MOVE}_ENC_CONTEXT_FROM (SEV
+ * mirrors). Their memory may be ciphertext under keys that only the
+ * firmware holds, which no handover carries: they are never preserved.
+ * A VM is marked before the command runs, whatever its outcome (under
+ * doubt, refuse), under its slots_lock, which orders the mark against
+ * kvm_luo_preserve()'s check; the mark goes when the VM is destroyed.
+ */
+static DEFINE_XARRAY(kvm_luo_enc_vms);
+
+static int kvm_luo_vm_enc_request(struct kvm *kvm)
+{
+	int r;
+
+	mutex_lock(&kvm->slots_lock);
+	if (xa_load(&kvm_luo_vms, (unsigned long)kvm))
+		r = -EBUSY;
+	else
+		r = xa_err(xa_store(&kvm_luo_enc_vms, (unsigned long)kvm, kvm,
+				    GFP_KERNEL));
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+/**
+ * kvm_luo_vm_arch_ioctl - an architecture VM ioctl is about to run
+ * @kvm:   the VM
+ * @ioctl: the command
+ *
+ * Return: 0 to go on; -EBUSY for a memory encryption command on a
+ * preserved VM; -ENOMEM.
+ */
+int kvm_luo_vm_arch_ioctl(struct kvm *kvm, unsigned int ioctl)
+{
+	switch (ioctl) {
+	case KVM_MEMORY_ENCRYPT_OP:
+	case KVM_MEMORY_ENCRYPT_REG_REGION:
+	case KVM_MEMORY_ENCRYPT_UNREG_REGION:
+		return kvm_luo_vm_enc_request(kvm);
+	default:
+		return 0;
+	}
+}
+
+/**
+ * kvm_luo_vm_enable_cap - an architecture capability is about to be enabled
+ * @kvm: the VM
+ * @cap: the capability
+ *
+ * Return: as kvm_luo_vm_arch_ioctl(), for the capabilities that share an
+ * encryption context with another VM.
+ */
+int kvm_luo_vm_enable_cap(struct kvm *kvm, u32 cap)
+{
+	if (cap != KVM_CAP_VM_COPY_ENC_CONTEXT_FROM &&
+	    cap != KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM)
+		return 0;
+	return kvm_luo_vm_enc_request(kvm);
+}
+
+/**
+ * kvm_luo_vm_destroy - @kvm is going: forget it
+ * @kvm: the VM
+ */
+void kvm_luo_vm_destroy(struct kvm *kvm)
+{
+	xa_erase(&kvm_luo_enc_vms, (unsigned long)kvm);
+}
+
 /**
  * kvm_luo_vm_check_attrs - may the memory attributes of @kvm change now?
  * @kvm: the VM; the caller holds its slots_lock
@@ -213,6 +284,13 @@ static int kvm_luo_preserve(struct liveupdate_file_op_args *args)
 
 	/* From here on the attributes cannot change: they are recorded. */
 	mutex_lock(&kvm->slots_lock);
+	if (xa_load(&kvm_luo_enc_vms, (unsigned long)kvm)) {
+		mutex_unlock(&kvm->slots_lock);
+		pr_warn("session '%s' token %llu: the VM asked for memory encryption (SEV), cannot be preserved\n",
+			args->session, args->token);
+		err = -EOPNOTSUPP;
+		goto free_desc;
+	}
 	err = xa_insert(&kvm_luo_vms, (unsigned long)kvm, v, GFP_KERNEL);
 	if (err) {
 		mutex_unlock(&kvm->slots_lock);

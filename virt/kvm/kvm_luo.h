@@ -38,6 +38,9 @@ void kvm_luo_exit(void);
 int kvm_luo_vm_check_attrs(struct kvm *kvm);
 struct file *kvm_luo_outgoing_vm_file(struct kvm *kvm);
 int kvm_luo_check_vm_type(struct kvm *kvm);
+int kvm_luo_vm_arch_ioctl(struct kvm *kvm, unsigned int ioctl);
+int kvm_luo_vm_enable_cap(struct kvm *kvm, u32 cap);
+void kvm_luo_vm_destroy(struct kvm *kvm);
 
 /* guest_memfd_luo.c */
 int kvm_gmem_luo_register(void);
@@ -53,6 +56,17 @@ static inline bool kvm_gmem_luo_frozen(struct inode *inode)
 static inline void kvm_luo_init(void) { }
 static inline void kvm_luo_exit(void) { }
 static inline int kvm_luo_vm_check_attrs(struct kvm *kvm) { return 0; }
+static inline int kvm_luo_vm_arch_ioctl(struct kvm *kvm, unsigned int ioctl)
+{
+	return 0;
+}
+
+static inline int kvm_luo_vm_enable_cap(struct kvm *kvm, u32 cap)
+{
+	return 0;
+}
+
+static inline void kvm_luo_vm_destroy(struct kvm *kvm) { }
 static inline bool kvm_gmem_luo_frozen(struct inode *inode) { return false; }
 
 #endif /* CONFIG_KVM_LIVEUPDATE */
