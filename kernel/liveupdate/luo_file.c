@@ -20,7 +20,9 @@
  * liveupdate_get_file_incoming() at retrieve). Retrieving the partner from
  * inside a retrieve() is a nested luo_file_retrieve() under the same
  * luo_lock; a file already in its own retrieve() is refused (-ELOOP), so a
- * cycle of partners cannot recurse forever.
+ * cycle of partners cannot recurse forever, and so is a chain of partners
+ * deeper than LUO_PARTNER_DEPTH (a handover crafted as a long chain of
+ * guest_memfds would otherwise run the kernel stack out).
  */
 #define pr_fmt(fmt) "liveupdate: " fmt
 
@@ -34,6 +36,9 @@
 #include <linux/string.h>
 
 #include "luo_internal.h"
+
+/* Partners nest: a guest_memfd retrieves its VM; nothing needs more. */
+#define LUO_PARTNER_DEPTH	4
 
 DECLARE_RWSEM(luo_handlers_lock);
 static LIST_HEAD(luo_handlers);
@@ -496,7 +501,8 @@ EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
  * any preserved memory of its own, so that its error path stays simple.
  *
  * Return: 0, -EINVAL outside a retrieve() callback or for its own token,
- * -ENOENT if @token is not in the session, -ELOOP for a cycle of partners,
+ * -ENOENT if @token is not in the session, -ELOOP for a cycle of partners
+ * or partners nested deeper than LUO_PARTNER_DEPTH,
  * or the partner's retrieve error.
  */
 int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
@@ -504,11 +510,21 @@ int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
 {
 	struct luo_file *self = args->luo_file;
 
+	struct luo_session *s = self ? self->session : NULL;
+	int err;
+
 	lockdep_assert_held(&luo_lock);
-	if (!self || !self->session || !self->session->incoming ||
-	    token == self->token)
+	if (!s || !s->incoming || token == self->token)
 		return -EINVAL;
-	return luo_file_retrieve(self->session, token, filep);
+	if (s->partner_depth >= LUO_PARTNER_DEPTH) {
+		pr_warn("session '%s' token %llu: partners nest deeper than %d, refused\n",
+			s->name, self->token, LUO_PARTNER_DEPTH);
+		return -ELOOP;
+	}
+	s->partner_depth++;
+	err = luo_file_retrieve(s, token, filep);
+	s->partner_depth--;
+	return err;
 }
 EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
 

@@ -117,6 +117,7 @@ struct luo_session {
 	bool incoming;
 	bool retrieved;			/* incoming: fd handed out */
 	bool finished;
+	unsigned int partner_depth;	/* incoming: nested partner retrieves */
 	struct list_head files;
 	struct rhashtable files_ht;
 	unsigned long nr_files;

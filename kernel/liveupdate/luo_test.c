@@ -9,6 +9,9 @@
  *   "fail-freeze"   its freeze fails with -EAGAIN (reboot aborted)
  *   "busy-finish"   can_finish says no in the new kernel ...
  *   "allow-finish"  ... until this is written to the retrieved file
+ *   "partner=<u64>" its retrieve first retrieves the file of that token in
+ *                   its session (liveupdate_get_file_incoming()), as a
+ *                   guest_memfd does its VM: chains of partners for tests
  * /sys/kernel/debug/liveupdate/test_flb: the state of the handler's FLB.
  * /sys/kernel/debug/liveupdate/test_stats: "finish=<n> freed=<n>", how
  * many times the handler's finish ran, and how many of those released a
@@ -53,10 +56,12 @@
 struct luo_test_ser {
 	__le64 data;
 	__le32 flags;
+	__le64 partner;		/* token, 0 for none */
 } __packed;
 
 struct luo_test_state {
 	u64 data;
+	u64 partner;
 	bool fail_freeze;
 	bool busy_finish;
 	bool allow_finish;
@@ -124,6 +129,8 @@ static ssize_t luo_test_write(struct file *file, const char __user *ubuf,
 
 	if (str_has_prefix(buf, "data="))
 		return kstrtou64(buf + 5, 0, &st->data) ?: count;
+	if (str_has_prefix(buf, "partner="))
+		return kstrtou64(buf + 8, 0, &st->partner) ?: count;
 	if (!strcmp(buf, "fail-freeze"))
 		st->fail_freeze = true;
 	else if (!strcmp(buf, "busy-finish"))
@@ -178,6 +185,7 @@ static int luo_test_freeze(struct liveupdate_file_op_args *args)
 		return -EAGAIN;
 	ser->data = cpu_to_le64(st->data);
 	ser->flags = cpu_to_le32(st->busy_finish ? LUO_TEST_BUSY : 0);
+	ser->partner = cpu_to_le64(st->partner);
 	return 0;
 }
 
@@ -187,10 +195,21 @@ static int luo_test_retrieve(struct liveupdate_file_op_args *args)
 	struct luo_test_state *st;
 	struct luo_test_ser *ser;
 	struct file *file;
+	u64 partner;
+	int err;
 
 	if (!folio)
 		return -EINVAL;
 	ser = folio_address(folio);
+	partner = le64_to_cpu(ser->partner);
+	if (partner) {
+		err = liveupdate_get_file_incoming(args, partner, &file);
+		if (err) {
+			folio_put(folio);
+			return err;
+		}
+		fput(file);
+	}
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st) {
 		folio_put(folio);
