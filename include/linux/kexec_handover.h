@@ -112,6 +112,7 @@ void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 void kho_memory_init(void);
 int kho_pageblock_migratetype(unsigned long pfn, int migratetype);
 void kho_x86_timers_apply(void);
+void kho_x86_timers_lapic_rejected(void);
 
 DECLARE_STATIC_KEY_FALSE(kho_scratch_cma);
 
@@ -228,6 +229,7 @@ static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 				phys_addr_t scratch_phys, u64 scratch_len) { }
 static inline void kho_memory_init(void) { }
 static inline void kho_x86_timers_apply(void) { }
+static inline void kho_x86_timers_lapic_rejected(void) { }
 static inline int kho_pageblock_migratetype(unsigned long pfn, int migratetype)
 {
 	return migratetype;

@@ -32,6 +32,11 @@
 /* The TSC frequencies both kernels measured must agree to 1 %. */
 #define KHO_X86_TSC_SLACK	100
 
+/* This kernel's APIC timer measurement was rejected: do not hand it over. */
+static bool kho_x86_lapic_rejected __initdata;
+/* Kexecs since the values this kernel uses were measured (0: by itself). */
+static u32 kho_x86_hops;
+
 static u32 kho_x86_timers_crc(const struct kho_x86_timers *t)
 {
 	struct kho_x86_timers c = *t;
@@ -45,14 +50,27 @@ static u32 kho_x86_timers_crc(const struct kho_x86_timers *t)
  * fs_initcall time, after the boot CPU's APIC timer and every CPU's delay
  * loop were calibrated.
  */
+/**
+ * kho_x86_timers_lapic_rejected - calibrate_APIC_clock() turned the timer off
+ *
+ * The period it measured is wrong (too slow, or the verification against
+ * jiffies failed): the next kernel must measure it again.
+ */
+void __init kho_x86_timers_lapic_rejected(void)
+{
+	kho_x86_lapic_rejected = true;
+}
+
 int __init kho_x86_timers_save(void *fdt)
 {
 	struct kho_x86_timers t = {
 		.version = cpu_to_le32(KHO_X86_TIMERS_VERSION),
 		.cpuid_1_eax = cpu_to_le32(cpuid_eax(1)),
 		.tsc_khz = cpu_to_le32(tsc_khz),
-		.lapic_timer_hz = cpu_to_le64((u64)lapic_timer_period * HZ),
+		.lapic_timer_hz = cpu_to_le64(kho_x86_lapic_rejected ? 0 :
+					      (u64)lapic_timer_period * HZ),
 		.loops_per_sec = cpu_to_le64((u64)loops_per_jiffy * HZ),
+		.hops = cpu_to_le32(kho_x86_hops),
 	};
 
 	if (!boot_cpu_has(X86_FEATURE_TSC) || !tsc_khz)
@@ -96,8 +114,23 @@ void __init kho_x86_timers_apply(void)
 		return;
 	}
 
+	if (le32_to_cpu(t->hops) >= KHO_X86_TIMERS_MAX_HOPS) {
+		pr_info("x86 timer calibration handed over %u kexecs in a row, measuring again\n",
+			le32_to_cpu(t->hops));
+		return;
+	}
 	lapic_hz = le64_to_cpu(t->lapic_timer_hz);
 	loops = le64_to_cpu(t->loops_per_sec);
+	/*
+	 * Delays count TSC cycles here: the loops must match the TSC, to
+	 * the spread of a delay-loop measurement (a quarter, under emulation).
+	 */
+	if (abs_diff(loops, (u64)tsc_khz * 1000) > (u64)tsc_khz * 1000 / 4) {
+		pr_info("x86 timer calibration handed over %llu delay loops/s, the TSC runs at %u kHz: measuring again\n",
+			loops, tsc_khz);
+		return;
+	}
+	kho_x86_hops = le32_to_cpu(t->hops) + 1;
 	/* calibrate_APIC_clock() turns the timer off below 1 MHz. */
 	if (lapic_hz >= USEC_PER_SEC && div_u64(lapic_hz, HZ) <= UINT_MAX &&
 	    !lapic_timer_period)

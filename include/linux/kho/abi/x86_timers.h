@@ -7,8 +7,10 @@
  * property ignores it, and a kernel that finds none (a cold boot, an
  * upstream kernel's handover) calibrates as always. The next kernel uses
  * the values only on a boot CPU of the same signature whose TSC it measured
- * at the same frequency (to 1 %), and only if the checksum holds. All
- * fields little-endian, the structure packed.
+ * at the same frequency (to 1 %), only if the checksum holds, and only for
+ * KHO_X86_TIMERS_MAX_HOPS kexecs in a row: then it measures again, so that
+ * no value lives on unmeasured. All fields little-endian, the structure
+ * packed. Version 1 (without @hops) is refused: the next kernel measures.
  * See Documentation/core-api/kho.rst.
  */
 #ifndef _LINUX_KHO_ABI_X86_TIMERS_H
@@ -18,7 +20,8 @@
 #include <linux/types.h>
 
 #define KHO_X86_TIMERS_PROP	"luo-bpf,x86-timers"
-#define KHO_X86_TIMERS_VERSION	1
+#define KHO_X86_TIMERS_VERSION	2
+#define KHO_X86_TIMERS_MAX_HOPS	8
 
 /**
  * struct kho_x86_timers - the previous kernel's timer calibration
@@ -28,8 +31,12 @@
  * @crc:            crc32_le(~0) of the fields above and below it, this one
  *                  taken as 0
  * @lapic_timer_hz: local APIC timer input clock, Hz (lapic_timer_period *
- *                  HZ); 0 if it had none
- * @loops_per_sec:  delay loops per second (loops_per_jiffy * HZ)
+ *                  HZ); 0 if it had none or rejected its measurement
+ * @loops_per_sec:  delay loops per second (loops_per_jiffy * HZ): TSC
+ *                  cycles, as x86 delays count them when the TSC is usable
+ * @hops:           kexecs since these values were measured: 0 if the
+ *                  handing kernel measured them itself
+ * @reserved:       0
  */
 struct kho_x86_timers {
 	__le32 version;
@@ -38,8 +45,10 @@ struct kho_x86_timers {
 	__le32 crc;
 	__le64 lapic_timer_hz;
 	__le64 loops_per_sec;
+	__le32 hops;
+	__le32 reserved;
 } __packed;
 
-static_assert(sizeof(struct kho_x86_timers) == 32);
+static_assert(sizeof(struct kho_x86_timers) == 40);
 
 #endif /* _LINUX_KHO_ABI_X86_TIMERS_H */
