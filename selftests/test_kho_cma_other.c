@@ -4,7 +4,8 @@
  * allocations only while they are all the CMA there is.
  *
  * Stage 1 boots with another CMA area (hugetlb_cma=1G, the least for
- * 1 GiB pages): the page
+ * 1 GiB pages; fixed scratch sizes, as scratch scaled from memblock's
+ * allocations would count that gigabyte twice over and not fit): the page
  * allocator must keep balancing movable allocations into CMA, which
  * protects unmovable allocations' watermarks, and KHO says it does not
  * take scratch last. Stage 2, a KHO boot without that area
@@ -14,7 +15,8 @@
 
 #define OTHER_CMA_LINE	"KHO: other CMA areas (262144 pages): scratch is not taken last"
 
-LUO_TEST(kho_cma_other, .stages = 2, .mem = "3G", .cmdline = "kho=on hugetlb_cma=1G",
+LUO_TEST(kho_cma_other, .stages = 2, .mem = "4G",
+	 .cmdline = "kho=on hugetlb_cma=1G kho_scratch=64M,256M,128M",
 	 .desc = "KHO: scratch is taken last only when no other CMA area exists")
 {
 	bool other = luo_kmsg_contains(OTHER_CMA_LINE);
