@@ -85,6 +85,7 @@ static struct kho_scratch kho_st_scratch[2 + MAX_NUMNODES];
 
 static struct {
 	phys_addr_t fdt_phys;	/* non-zero on a valid KHO boot */
+	u64 fdt_len;
 	phys_addr_t scratch_phys;
 	phys_addr_t mem_map;
 	unsigned long preserved_pages;
@@ -834,6 +835,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	memblock_set_kho_scratch_only();
 
 	kho_in.fdt_phys = fdt_phys;
+	kho_in.fdt_len = fdt_len;
 	kho_in.scratch_phys = scratch_phys;
 	kho_in.mem_map = le64_to_cpu(*map);
 	kho_scratch_cnt = cnt;
@@ -951,6 +953,14 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 		ctx->run_end = phys + (PAGE_SIZE << order);
 		for (i = 0; i < (1UL << order); i++)
 			SetPageReserved(nth_page(page, i));
+		/*
+		 * The incoming FDT is read for the whole boot (subtrees,
+		 * debugfs): its chunk stays reserved but unmarked, so that no
+		 * restore, whatever address a handover names, can free it.
+		 */
+		if (phys < kho_in.fdt_phys + kho_in.fdt_len &&
+		    kho_in.fdt_phys < phys + (PAGE_SIZE << order))
+			continue;
 		page->private = KHO_PAGE_INFO(order);
 	}
 	return 0;
