@@ -4,6 +4,12 @@
  * memfd to the agent, "luo-bpf update --kernel /boot/bzImage" checks,
  * loads and kexecs, and in the new kernel the client gets its bytes back
  * from the new agent; the sessions listed before and after.
+ *
+ * tool_update passes the initramfs (--initrd); tool_update_no_initrd
+ * passes none, and the tool uses the running one again (kept by
+ * retain_initrd). Without --initrd the tool once loaded the image with
+ * no initramfs at all: the next kernel panicked ("No working init
+ * found") and every preserved file was lost.
  */
 #include <unistd.h>
 
@@ -13,8 +19,7 @@
 
 #define SIZE	(1 << 20)
 
-LUO_TEST(tool_update, .stages = 2, .cmdline = "kho=on liveupdate=on",
-	 .desc = "two-stage: luo-bpf update kexecs with the agent's sessions")
+static enum luo_result update_across(struct luo_ctx *ctx, const char *initrd)
 {
 	char args[1024], cmd[1400];
 	static struct tool_out o;
@@ -36,8 +41,8 @@ LUO_TEST(tool_update, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
 		ASSERT_OK(luo_next_args(args, sizeof(args)));
 		snprintf(cmd, sizeof(cmd),
-			 LUO_BPF " update --kernel /boot/bzImage --initrd /sys/firmware/initrd --append '%s'",
-			 args);
+			 LUO_BPF " update --kernel /boot/bzImage %s --append '%s'",
+			 initrd, args);
 		printf("luo-kexec: stage 1 -> 2\n");
 		fflush(stdout);
 		r = tool_run(&o, cmd);
@@ -55,4 +60,24 @@ LUO_TEST(tool_update, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(!luo_agent_finish(c, "svc"), "finish");
 	ASSERT_TRUE(!agent_stop(agent), "agent exit");
 	return LUO_PASS;
+}
+
+LUO_TEST(tool_update, .stages = 2, .cmdline = "kho=on liveupdate=on",
+	 .desc = "two-stage: luo-bpf update kexecs with the agent's sessions")
+{
+	return update_across(ctx, "--initrd /sys/firmware/initrd");
+}
+
+LUO_TEST(tool_update_no_initrd, .stages = 2, .cmdline = "kho=on liveupdate=on",
+	 .desc = "two-stage: luo-bpf update without --initrd reuses the running initramfs")
+{
+	static struct tool_out o;
+	int r;
+
+	if (ctx->stage == 1) {
+		r = tool_run(&o, LUO_BPF " update --kernel /boot/bzImage --initrd /x --no-initrd");
+		ASSERT_TRUE(r == 2 && strstr(o.err, "exclude each other"),
+			    "--initrd with --no-initrd: %d: %s", r, o.err);
+	}
+	return update_across(ctx, "");
 }
