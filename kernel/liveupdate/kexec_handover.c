@@ -50,6 +50,8 @@ KHO_ADVERTISE_FORMAT(kho, KHO_FDT_COMPATIBLE);
 /* Head pages of incoming chunks carry this in page->private until restored. */
 #define KHO_PAGE_MAGIC		0x4b484f50UL	/* "KHOP" */
 #define KHO_PAGE_INFO(order)	((KHO_PAGE_MAGIC << 32) | (order))
+/* A listed chunk in memory this kernel uses: reserved, never handed out. */
+#define KHO_PAGE_IN_USE		0x4b484f5500000000UL	/* "KHOU" */
 
 static bool kho_enable __ro_after_init =
 	IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
@@ -854,6 +856,26 @@ struct kho_reserve_ctx {
 };
 
 /*
+ * Does [@phys, @phys + @size) lie in memory this kernel uses already? The
+ * first walk asks, before anything is reserved for preserved memory: what
+ * memblock reserved then (the kernel, the initrd, the low 1 MiB of x86 and
+ * its real mode trampoline) is not preserved memory, whatever the handover
+ * says. The incoming FDT is: the previous kernel preserves it, and this
+ * kernel reads it for the whole boot. Neither is ever handed out.
+ */
+static bool __init kho_overlaps_fdt(phys_addr_t phys, phys_addr_t size)
+{
+	return phys < kho_in.fdt_phys + kho_in.fdt_len &&
+	       kho_in.fdt_phys < phys + size;
+}
+
+static bool __init kho_chunk_in_use(phys_addr_t phys, phys_addr_t size)
+{
+	return kho_overlaps_fdt(phys, size) ||
+	       memblock_is_region_reserved(phys, size);
+}
+
+/*
  * A run of chunks in one node's RAM outside scratch is checked at once;
  * any other, chunk by chunk, so that the log names the chunk at fault.
  */
@@ -863,6 +885,7 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order,
 	unsigned long pfn = PHYS_PFN(phys), i, pages;
 	struct kho_reserve_ctx *ctx = arg;
 	phys_addr_t size;
+	bool in_use;
 	int nid, err;
 
 	/* Runs of chunks above MAX_PAGE_ORDER could overflow @size. */
@@ -885,6 +908,12 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order,
 		pr_warn("preserved chunk %pa order %u spans nodes\n", &phys, order);
 		return -EINVAL;
 	}
+	in_use = kho_chunk_in_use(phys, size);
+	if (in_use && nr > 1)
+		goto one_by_one;
+	if (in_use && !kho_overlaps_fdt(phys, size))
+		pr_warn_ratelimited("preserved chunk %pa order %u lies in memory in use, not handed out\n",
+				    &phys, order);
 	ctx->pages += pages;
 	if (ctx->pages > PHYS_PFN(memblock_phys_mem_size())) {
 		pr_warn("more memory preserved than there is\n");
@@ -898,6 +927,9 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order,
 	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
 		for (i = 0; i < pages; i++)
 			init_deferred_page(pfn + i, nid);
+	/* After the init above, which would wipe it. */
+	if (in_use)
+		pfn_to_page(pfn)->private = KHO_PAGE_IN_USE;
 	return 0;
 
 one_by_one:
@@ -927,6 +959,7 @@ static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
 	ctx->run_end = 0;
 }
 
+
 /*
  * The walk yields chunks of one order in ascending address order; reserving
  * runs of adjacent chunks at once keeps memblock's region array short.
@@ -953,15 +986,24 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 		ctx->run_end = phys + (PAGE_SIZE << order);
 		for (i = 0; i < (1UL << order); i++)
 			SetPageReserved(nth_page(page, i));
-		/*
-		 * The incoming FDT is read for the whole boot (subtrees,
-		 * debugfs): its chunk stays reserved but unmarked, so that no
-		 * restore, whatever address a handover names, can free it.
-		 */
-		if (phys < kho_in.fdt_phys + kho_in.fdt_len &&
-		    kho_in.fdt_phys < phys + (PAGE_SIZE << order))
+		/* In use (kho_chunk_in_use()): reserved, never claimable. */
+		if (page->private == KHO_PAGE_IN_USE)
 			continue;
 		page->private = KHO_PAGE_INFO(order);
+	}
+	return 0;
+}
+
+static int __init kho_unmark_in_use(phys_addr_t phys, unsigned int order,
+				    unsigned long nr, void *arg)
+{
+	unsigned long c;
+
+	for (c = 0; c < nr; c++, phys += PAGE_SIZE << order) {
+		struct page *page = pfn_to_page(PHYS_PFN(phys));
+
+		if (page->private == KHO_PAGE_IN_USE)
+			page->private = 0;
 	}
 	return 0;
 }
@@ -978,8 +1020,11 @@ static int __init kho_reserve_preserved(void)
 	int err;
 
 	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_check_chunk, &ctx);
-	if (err)
+	if (err) {
+		/* Refused: leave no mark on what the first walk reached. */
+		kho_tracker_walk(kho_in.mem_map, &lim, kho_unmark_in_use, NULL);
 		return err;
+	}
 	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_reserve_chunk, &ctx);
 	kho_reserve_flush(&ctx);
 	if (err)
@@ -1193,6 +1238,9 @@ void __init kho_memory_init(void)
 }
 
 #ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
+/* A page of the low 1 MiB that x86 reserves at boot (below the EBDA). */
+#define KHO_ST_LOW_PAGE		0x9000
+
 /*
  * The first two pages of a scratch area, as preserved single pages: the
  * boot walk sees one run, which fails as a whole and must then be checked
@@ -1213,8 +1261,10 @@ static int kho_st_chunk_scratch(void)
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
  * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
  *	 "loop" (a table entry pointing back to the root), "scratch" (a
- *	 table entry pointing into a scratch area) or "chunk-scratch" (two
- *	 pages of a scratch area listed as preserved); or "zero-scratch", which
+ *	 table entry pointing into a scratch area), "chunk-scratch" (two
+ *	 pages of a scratch area listed as preserved) or "chunk-low" (a page
+ *	 of the low 1 MiB, which the next kernel uses, listed as preserved:
+ *	 never handed out); or "zero-scratch", which
  *	 is not damage but upstream's format: scratch area 1 handed over
  *	 with size 0 (and no kexec segment placed in it)
  *
@@ -1242,6 +1292,8 @@ int kho_selftest_corrupt(const char *how)
 		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
 	else if (!strcmp(how, "chunk-scratch"))
 		err = kho_st_chunk_scratch();
+	else if (!strcmp(how, "chunk-low"))
+		err = kho_tracker_set(&kho_out.tracker, KHO_ST_LOW_PAGE, 0);
 	else if (!strcmp(how, "zero-scratch"))
 		kho_st_zero_scratch = true;
 	else
