@@ -123,9 +123,11 @@ void __init kho_x86_timers_apply(void)
 	loops = le64_to_cpu(t->loops_per_sec);
 	/*
 	 * Delays count TSC cycles here: the loops must match the TSC, to
-	 * the spread of a delay-loop measurement (a quarter, under emulation).
+	 * within the spread of a secondary CPU's delay-loop measurement
+	 * (under emulation, with the host busy, a quarter and more): a factor
+	 * of two tells a sound value from garbage.
 	 */
-	if (abs_diff(loops, (u64)tsc_khz * 1000) > (u64)tsc_khz * 1000 / 4) {
+	if (loops > 2ULL * tsc_khz * 1000 || 2 * loops < (u64)tsc_khz * 1000) {
 		pr_info("x86 timer calibration handed over %llu delay loops/s, the TSC runs at %u kHz: measuring again\n",
 			loops, tsc_khz);
 		return;
