@@ -509,7 +509,6 @@ int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
 				 u64 token, struct file **filep)
 {
 	struct luo_file *self = args->luo_file;
-
 	struct luo_session *s = self ? self->session : NULL;
 	int err;
 
