@@ -121,17 +121,6 @@ void __init kho_x86_timers_apply(void)
 	}
 	lapic_hz = le64_to_cpu(t->lapic_timer_hz);
 	loops = le64_to_cpu(t->loops_per_sec);
-	/*
-	 * Delays count TSC cycles here: the loops must match the TSC, to
-	 * within the spread of a secondary CPU's delay-loop measurement
-	 * (under emulation, with the host busy, a quarter and more): a factor
-	 * of two tells a sound value from garbage.
-	 */
-	if (loops > 2ULL * tsc_khz * 1000 || 2 * loops < (u64)tsc_khz * 1000) {
-		pr_info("x86 timer calibration handed over %llu delay loops/s, the TSC runs at %u kHz: measuring again\n",
-			loops, tsc_khz);
-		return;
-	}
 	kho_x86_hops = le32_to_cpu(t->hops) + 1;
 	/* calibrate_APIC_clock() turns the timer off below 1 MHz. */
 	if (lapic_hz >= USEC_PER_SEC && div_u64(lapic_hz, HZ) <= UINT_MAX &&

@@ -32,8 +32,7 @@
  *                  taken as 0
  * @lapic_timer_hz: local APIC timer input clock, Hz (lapic_timer_period *
  *                  HZ); 0 if it had none or rejected its measurement
- * @loops_per_sec:  delay loops per second (loops_per_jiffy * HZ): TSC
- *                  cycles, as x86 delays count them when the TSC is usable
+ * @loops_per_sec:  delay loops per second (loops_per_jiffy * HZ)
  * @hops:           kexecs since these values were measured: 0 if the
  *                  handing kernel measured them itself
  * @reserved:       0
