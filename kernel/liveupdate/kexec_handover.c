@@ -959,7 +959,6 @@ static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
 	ctx->run_end = 0;
 }
 
-
 /*
  * The walk yields chunks of one order in ascending address order; reserving
  * runs of adjacent chunks at once keeps memblock's region array short.
