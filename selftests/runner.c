@@ -829,7 +829,8 @@ static bool error_line(const char *text, bool kmsg)
 
 	if (kmsg)
 		return true;
-	if (strstr(text, "memory leak"))
+	if (strstr(text, "memory leak") || strstr(text, "vmalloc error: ") ||
+	    strstr(text, "page allocation failure: "))
 		return true;
 	if (!ours(text))
 		return false;

@@ -500,6 +500,11 @@ EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
  * asked. The calling handler should resolve its partner before it consumes
  * any preserved memory of its own, so that its error path stays simple.
  *
+ * If the partner's failure is not final (its handler kept its memory, or
+ * no handler of its format is registered yet), @args->kept is set: the
+ * calling handler keeps its own memory too and returns the error, and a
+ * later retrieval of either file tries again.
+ *
  * Return: 0, -EINVAL outside a retrieve() callback or for its own token,
  * -ENOENT if @token is not in the session, -ELOOP for a cycle of partners
  * or partners nested deeper than LUO_PARTNER_DEPTH,
@@ -523,6 +528,11 @@ int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
 	s->partner_depth++;
 	err = luo_file_retrieve(s, token, filep);
 	s->partner_depth--;
+	if (err && err != -ENOENT && err != -ELOOP) {
+		struct luo_file *partner = luo_file_find(s, token);
+
+		args->kept = partner && !partner->retrieve_err;
+	}
 	return err;
 }
 EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);

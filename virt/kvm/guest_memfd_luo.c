@@ -332,10 +332,48 @@ static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/* The descriptor at @phys (its page released). */
-static int kvm_gmem_luo_read_desc(u64 phys, struct guest_memfd_luo_desc *desc)
+/*
+ * A failed retrieve that a retry may overcome (short of memory, or the VM
+ * not retrievable yet) keeps everything in struct kvm_gmem_luo_in, the
+ * file's private data, and sets args->kept: the next RETRIEVE_FD goes on
+ * from there and FINISH frees it. Only malformed handover data frees the
+ * file's memory at once. The folio array is read in place
+ * (kho_claim_array()), and every folio is claimed from KHO before the
+ * first goes into the new file, so that what is claimed is always known.
+ */
+#define GUEST_MEMFD_LUO_PER_PAGE \
+	(PAGE_SIZE / sizeof(struct guest_memfd_luo_folio))
+
+/**
+ * struct kvm_gmem_luo_in - a guest_memfd being retrieved; kept across tries
+ * @desc:      a copy of the descriptor; valid once @have_desc
+ * @have_desc: the descriptor was read (its page is gone)
+ * @pages:     the array's pages; a page is freed, and set to NULL, once its
+ *	       entries are in the file
+ * @nr_pages:  pages of @pages
+ * @nr:        entries
+ * @claimed:   every entry's folio is claimed from KHO (one reference each)
+ * @file:      the new guest_memfd; its page cache holds entries [0, @next)
+ * @next:      the first entry not in the page cache
+ */
+struct kvm_gmem_luo_in {
+	struct guest_memfd_luo_desc desc;
+	bool have_desc;
+	struct page **pages;
+	unsigned long nr_pages;
+	u64 nr;
+	bool claimed;
+	struct file *file;
+	u64 next;
+};
+
+static const struct guest_memfd_luo_folio *
+kvm_gmem_luo_entry(const struct kvm_gmem_luo_in *in, u64 i)
 {
-	return kho_restore_copy(phys, desc, sizeof(*desc));
+	const struct guest_memfd_luo_folio *v;
+
+	v = page_address(in->pages[i / GUEST_MEMFD_LUO_PER_PAGE]);
+	return &v[i % GUEST_MEMFD_LUO_PER_PAGE];
 }
 
 static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
@@ -343,8 +381,7 @@ static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
 {
 	u64 size = le64_to_cpu(desc->size);
 	u64 nr = le64_to_cpu(desc->nr_folios);
-	u64 cap = (u64)desc->folios.total_pages *
-		  (PAGE_SIZE / sizeof(struct guest_memfd_luo_folio));
+	u64 cap = (u64)desc->folios.total_pages * GUEST_MEMFD_LUO_PER_PAGE;
 
 	if (le64_to_cpu(desc->flags) != flags)
 		return -EOPNOTSUPP;
@@ -356,158 +393,313 @@ static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
 	return 0;
 }
 
-/*
- * Claim the folio of entry @f and put it into @mapping, whose last index
- * is below @nr_index. The folio is consumed either way.
- */
-static int kvm_gmem_luo_insert(struct address_space *mapping,
-			       const struct guest_memfd_luo_folio *f,
-			       u64 nr_index)
-{
-	u64 flags = kvm_gmem_luo_flags(f);
-	u64 index = le64_to_cpu(f->index);
-	struct folio *folio;
-	int err = -EINVAL;
-
-	folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
-	if (!folio)
-		return -EINVAL;
-	if ((flags & ~GUEST_MEMFD_LUO_FOLIO_UPTODATE) || index >= nr_index ||
-	    folio_test_large(folio))
-		goto put;
-
-	err = filemap_add_folio(mapping, folio, index, GFP_KERNEL);
-	if (err)
-		goto put;
-	if (flags & GUEST_MEMFD_LUO_FOLIO_UPTODATE)
-		folio_mark_uptodate(folio);
-	folio_unlock(folio);
-put:
-	folio_put(folio);
-	return err;
-}
-
-/*
- * Going through the handed-over folio array in place (kho_walk_array(),
- * which allocates nothing): each entry's folio goes into @mapping until an
- * insertion fails; from then on, or with no @mapping, each is freed. So
- * every folio the previous kernel preserved ends up in the file or freed,
- * whatever fails.
- */
-struct kvm_gmem_luo_in {
-	struct address_space *mapping;
-	u64 nr_index;
-	int err;
-};
-
-static void kvm_gmem_luo_take(const void *rec, void *arg)
+static void kvm_gmem_luo_put_entry(const void *rec, void *arg)
 {
 	const struct guest_memfd_luo_folio *f = rec;
-	struct kvm_gmem_luo_in *in = arg;
 	struct folio *folio;
 
-	if (in->mapping && !in->err) {
-		in->err = kvm_gmem_luo_insert(in->mapping, f, in->nr_index);
-	} else {
-		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
-		if (folio)
-			folio_put(folio);
-	}
+	folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
+	if (folio)
+		folio_put(folio);
 	cond_resched();
 }
 
-/* Free every folio the array of @desc names, and the array. */
+/* Free every folio the array of @desc names, and the array, in place. */
 static void kvm_gmem_luo_drain(const struct guest_memfd_luo_desc *desc)
 {
-	struct kvm_gmem_luo_in in = { };
-
 	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-		       sizeof(struct guest_memfd_luo_folio), kvm_gmem_luo_take,
-		       &in);
+		       sizeof(struct guest_memfd_luo_folio),
+		       kvm_gmem_luo_put_entry, NULL);
 }
 
-static int kvm_gmem_luo_restore(struct liveupdate_file_op_args *args,
-				struct file **filep)
+/*
+ * Give back the folio of every entry from ->next on (claimed ones by their
+ * reference, the others from KHO) and free the array's pages.
+ */
+static void kvm_gmem_luo_release_array(struct kvm_gmem_luo_in *in)
 {
-	u64 flags = kvm_gmem_luo_format_flags(args->handler);
-	struct kvm_gmem_luo_in in = { };
-	struct guest_memfd_luo_desc desc;
-	struct file *vm_file, *file;
-	struct kvm *kvm;
-	u64 nr, size;
-	long seen;
+	unsigned long b;
+	u64 i, end;
+
+	for (b = 0; b < in->nr_pages; b++) {
+		if (!in->pages[b])
+			continue;
+		i = max_t(u64, in->next, (u64)b * GUEST_MEMFD_LUO_PER_PAGE);
+		end = min_t(u64, in->nr, (u64)(b + 1) * GUEST_MEMFD_LUO_PER_PAGE);
+		for (; i < end; i++) {
+			unsigned long pfn = kvm_gmem_luo_pfn(kvm_gmem_luo_entry(in, i));
+
+			if (in->claimed)
+				folio_put(pfn_folio(pfn));
+			else
+				kvm_gmem_luo_put_entry(kvm_gmem_luo_entry(in, i),
+						       NULL);
+		}
+		__free_page(in->pages[b]);
+		cond_resched();
+	}
+	kvfree(in->pages);
+	in->pages = NULL;
+}
+
+/* Free what @in holds: the folios not in the file, the file, itself. */
+static void kvm_gmem_luo_in_free(struct kvm_gmem_luo_in *in)
+{
+	if (in->pages)
+		kvm_gmem_luo_release_array(in);
+	else if (in->have_desc && !in->claimed)
+		kvm_gmem_luo_drain(&in->desc);
+	/* Frees the folios in its page cache. */
+	if (in->file)
+		fput(in->file);
+	kfree(in);
+}
+
+/* Read and check the descriptor; its page is released. */
+static int kvm_gmem_luo_in_read(struct kvm_gmem_luo_in *in, u64 phys,
+				u64 flags)
+{
 	int err;
 
-	err = kvm_gmem_luo_read_desc(args->serialized_data, &desc);
+	err = kho_restore_copy(phys, &in->desc, sizeof(in->desc));
 	if (err)
 		return err;
-	err = kvm_gmem_luo_check_desc(&desc, flags);
-	if (err)
-		goto drain;
-	nr = le64_to_cpu(desc.nr_folios);
-	size = le64_to_cpu(desc.size);
-
-	/* The VM first: with the attributes in place, then its memory. */
-	err = liveupdate_get_file_incoming(args, le64_to_cpu(desc.vm_token),
-					   &vm_file);
-	if (err)
-		goto drain;
-	err = -EINVAL;
-	if (!file_is_kvm(vm_file))
-		goto put_vm;
-	kvm = vm_file->private_data;
-	if (!kvm_gmem_luo_vm_fits(kvm, flags))
-		goto put_vm;
-
-	file = kvm_gmem_create_file(kvm, size, flags);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto put_vm;
-	}
-	/* The new guest_memfd holds the VM itself. */
-	fput(vm_file);
-
-	in.mapping = file->f_mapping;
-	in.nr_index = size >> PAGE_SHIFT;
-	seen = kho_walk_array(&desc.folios, nr,
-			      sizeof(struct guest_memfd_luo_folio),
-			      kvm_gmem_luo_take, &in);
-	err = in.err;
-	if (!err && (seen < 0 || (u64)seen != nr))
-		err = -EINVAL;
+	in->have_desc = true;
+	err = kvm_gmem_luo_check_desc(&in->desc, flags);
 	if (err) {
-		/* Frees the folios already in its page cache. */
-		fput(file);
-		return err;
+		kvm_gmem_luo_drain(&in->desc);
+		in->have_desc = false;
 	}
-	*filep = file;
-	return 0;
-
-put_vm:
-	fput(vm_file);
-drain:
-	kvm_gmem_luo_drain(&desc);
 	return err;
 }
 
-/* On failure every page handed over for the file has been released. */
+/* Take the array's pages; -ENOMEM: nothing was taken. */
+static int kvm_gmem_luo_in_claim_array(struct kvm_gmem_luo_in *in)
+{
+	unsigned long b;
+	long n;
+
+	in->nr = le64_to_cpu(in->desc.nr_folios);
+	in->nr_pages = in->desc.folios.total_pages;
+	n = kho_claim_array(&in->desc.folios, in->nr,
+			    sizeof(struct guest_memfd_luo_folio), &in->pages);
+	if (n >= 0) {
+		/* Pages past the last entry hold nothing. */
+		for (b = DIV_ROUND_UP(in->nr, GUEST_MEMFD_LUO_PER_PAGE);
+		     b < in->nr_pages; b++) {
+			__free_page(in->pages[b]);
+			in->pages[b] = NULL;
+		}
+		return 0;
+	}
+	if (n == -ENOMEM)
+		return n;
+	if (in->pages)
+		/* Claimed in part: give back what the claimed pages name. */
+		kvm_gmem_luo_release_array(in);
+	else
+		kvm_gmem_luo_drain(&in->desc);
+	in->have_desc = false;
+	return n;
+}
+
+/*
+ * Claim every entry's folio and check it. On error every folio is given
+ * back and the array's pages are freed.
+ */
+static int kvm_gmem_luo_in_claim_folios(struct kvm_gmem_luo_in *in)
+{
+	u64 nr_index = le64_to_cpu(in->desc.size) >> PAGE_SHIFT;
+	const struct guest_memfd_luo_folio *f;
+	struct folio *folio;
+	u64 i, k;
+
+	for (i = 0; i < in->nr; i++) {
+		f = kvm_gmem_luo_entry(in, i);
+		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
+		if (!folio)
+			goto fail;
+		if ((kvm_gmem_luo_flags(f) & ~GUEST_MEMFD_LUO_FOLIO_UPTODATE) ||
+		    le64_to_cpu(f->index) >= nr_index ||
+		    folio_test_large(folio)) {
+			folio_put(folio);
+			goto fail;
+		}
+		if (!(i % GUEST_MEMFD_LUO_PER_PAGE))
+			cond_resched();
+	}
+	in->claimed = true;
+	return 0;
+
+fail:
+	for (k = 0; k < i; k++)
+		folio_put(pfn_folio(kvm_gmem_luo_pfn(kvm_gmem_luo_entry(in, k))));
+	/* Entry i's folio, if any, was freed; give back those after it. */
+	in->next = i + 1;
+	kvm_gmem_luo_release_array(in);
+	in->have_desc = false;
+	return -EINVAL;
+}
+
+/*
+ * The new guest_memfd, on the file's VM (retrieved now if userspace has
+ * not yet). If the VM cannot be retrieved yet, args->kept is set.
+ */
+static int kvm_gmem_luo_in_file(struct liveupdate_file_op_args *args,
+				struct kvm_gmem_luo_in *in, u64 flags)
+{
+	struct file *vm_file, *file;
+	struct kvm *kvm;
+	int err;
+
+	err = liveupdate_get_file_incoming(args, le64_to_cpu(in->desc.vm_token),
+					   &vm_file);
+	if (err)
+		return err;
+	kvm = vm_file->private_data;
+	if (!file_is_kvm(vm_file) || !kvm_gmem_luo_vm_fits(kvm, flags)) {
+		fput(vm_file);
+		return -EINVAL;
+	}
+	file = kvm_gmem_create_file(kvm, le64_to_cpu(in->desc.size), flags);
+	/* The new guest_memfd holds the VM itself. */
+	fput(vm_file);
+	if (IS_ERR(file)) {
+		/* Allocations only; retrying may succeed. */
+		args->kept = true;
+		return PTR_ERR(file);
+	}
+	in->file = file;
+	return 0;
+}
+
+/*
+ * Put the claimed folios from entry ->next on into the file. On -ENOMEM
+ * the rest waits for a retry; -EEXIST (two entries for one index) is
+ * malformed data.
+ */
+static int kvm_gmem_luo_in_fill(struct kvm_gmem_luo_in *in)
+{
+	struct address_space *mapping = in->file->f_mapping;
+	const struct guest_memfd_luo_folio *f;
+	struct folio *folio;
+	unsigned long b;
+	int err;
+
+	while (in->next < in->nr) {
+		f = kvm_gmem_luo_entry(in, in->next);
+		folio = pfn_folio(kvm_gmem_luo_pfn(f));
+		/* Over the memory cgroup's limit: an error, not an OOM kill. */
+		err = filemap_add_folio(mapping, folio, le64_to_cpu(f->index),
+					GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+		if (err) {
+			if (err == -EEXIST) {
+				pr_warn("folio entries overlap in the guest_memfd\n");
+				return -EINVAL;
+			}
+			return err;
+		}
+		if (kvm_gmem_luo_flags(f) & GUEST_MEMFD_LUO_FOLIO_UPTODATE)
+			folio_mark_uptodate(folio);
+		folio_unlock(folio);
+		/* The page cache holds it now. */
+		folio_put(folio);
+		in->next++;
+		if (!(in->next % GUEST_MEMFD_LUO_PER_PAGE) || in->next == in->nr) {
+			b = (in->next - 1) / GUEST_MEMFD_LUO_PER_PAGE;
+			__free_page(in->pages[b]);
+			in->pages[b] = NULL;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/* Take @in from wherever the last try stopped to the filled file. */
+static int kvm_gmem_luo_in_build(struct liveupdate_file_op_args *args,
+				 struct kvm_gmem_luo_in *in)
+{
+	u64 flags = kvm_gmem_luo_format_flags(args->handler);
+	int err;
+
+	if (!in->have_desc) {
+		err = kvm_gmem_luo_in_read(in, args->serialized_data, flags);
+		if (err)
+			return err;
+	}
+	/* The VM first: a VM that cannot be retrieved costs no memory. */
+	if (!in->file) {
+		err = kvm_gmem_luo_in_file(args, in, flags);
+		if (err)
+			return err;
+	}
+	if (!in->pages && !in->claimed) {
+		err = kvm_gmem_luo_in_claim_array(in);
+		if (err)
+			return err;
+	}
+	if (!in->claimed) {
+		err = kvm_gmem_luo_in_claim_folios(in);
+		if (err)
+			return err;
+	}
+	return kvm_gmem_luo_in_fill(in);
+}
+
 static int kvm_gmem_luo_retrieve(struct liveupdate_file_op_args *args)
 {
-	int err = kvm_gmem_luo_restore(args, &args->file);
+	struct kvm_gmem_luo_in *in = args->private_data;
+	int err;
 
-	if (err)
-		pr_warn("session '%s' token %llu: cannot retrieve guest_memfd: %d\n",
-			args->session, args->token, err);
+	if (!in) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in) {
+			/* Nothing was touched. */
+			err = -ENOMEM;
+			args->kept = true;
+			goto warn;
+		}
+	}
+	args->kept = false;
+	err = kvm_gmem_luo_in_build(args, in);
+	if (!err) {
+		args->file = in->file;
+		args->private_data = NULL;
+		/* Every page of the array was freed as its folios went in. */
+		kvfree(in->pages);
+		kfree(in);
+		return 0;
+	}
+	if (err == -ENOMEM || err == -ENOSPC)
+		args->kept = true;
+	if (args->kept) {
+		args->private_data = in;
+		goto warn;
+	}
+	pr_warn("session '%s' token %llu: cannot retrieve guest_memfd: %d\n",
+		args->session, args->token, err);
+	args->private_data = NULL;
+	kvm_gmem_luo_in_free(in);
+	return err;
+
+warn:
+	pr_warn("session '%s' token %llu: cannot retrieve guest_memfd yet (%d): its memory is kept, retry\n",
+		args->session, args->token, err);
 	return err;
 }
 
 static void kvm_gmem_luo_finish(struct liveupdate_file_op_args *args)
 {
+	struct kvm_gmem_luo_in *in = args->private_data;
 	struct guest_memfd_luo_desc desc;
 
 	if (args->retrieved)
 		return;
-	if (kvm_gmem_luo_read_desc(args->serialized_data, &desc))
+	if (in) {
+		kvm_gmem_luo_in_free(in);
+		return;
+	}
+	if (kho_restore_copy(args->serialized_data, &desc, sizeof(desc)))
 		return;
 	kvm_gmem_luo_drain(&desc);
 }

@@ -356,33 +356,106 @@ static void kvm_luo_unpreserve(struct liveupdate_file_op_args *args)
 
 /* ---- Incoming kernel ------------------------------------------------ */
 
-/* The descriptor at @phys (its page released) and its runs array. */
-static int kvm_luo_read_desc(u64 phys, struct kvm_vm_luo_desc *desc)
+/*
+ * A VM whose retrieve fails for want of memory keeps what it read in
+ * struct kvm_luo_in, the file's private data, and sets args->kept: its
+ * guest_memfds keep their memory too and a retry goes on from there;
+ * FINISH frees it. Only malformed handover data is a final error.
+ */
+#define KVM_LUO_RUNS_PER_PAGE	(PAGE_SIZE / sizeof(struct kvm_vm_luo_run))
+
+/**
+ * struct kvm_luo_in - a VM being retrieved; kept across tries
+ * @desc:      a copy of the descriptor ("kvm_vm_luo_v1": @type only)
+ * @have_desc: the descriptor was read (its page is gone)
+ * @runs:      the pages of the array of runs, claimed, read in place; NULL
+ *             before, or if there are none
+ * @nr_pages:  pages of @runs
+ */
+struct kvm_luo_in {
+	struct kvm_vm_luo_desc desc;
+	bool have_desc;
+	struct page **runs;
+	unsigned long nr_pages;
+};
+
+static const struct kvm_vm_luo_run *kvm_luo_in_run(const struct kvm_luo_in *in,
+						   u64 i)
 {
-	return kho_restore_copy(phys, desc, sizeof(*desc));
+	const struct kvm_vm_luo_run *v;
+
+	v = page_address(in->runs[i / KVM_LUO_RUNS_PER_PAGE]);
+	return &v[i % KVM_LUO_RUNS_PER_PAGE];
 }
 
-static struct kvm_vm_luo_run *
-kvm_luo_restore_runs(const struct kvm_vm_luo_desc *desc, u64 *nr)
+static void kvm_luo_skip_run(const void *rec, void *arg)
 {
-	return kho_restore_array(&desc->runs, le64_to_cpu(desc->nr_runs),
-				 sizeof(struct kvm_vm_luo_run), nr);
+}
+
+/* Free @in and the handover pages it holds or still names. */
+static void kvm_luo_in_free(struct kvm_luo_in *in)
+{
+	unsigned long i;
+
+	if (in->runs) {
+		for (i = 0; i < in->nr_pages; i++)
+			if (in->runs[i])
+				__free_page(in->runs[i]);
+		kvfree(in->runs);
+	} else if (in->have_desc) {
+		/* Claims and frees the pages of the runs; allocates nothing. */
+		kho_walk_array(&in->desc.runs, le64_to_cpu(in->desc.nr_runs),
+			       sizeof(struct kvm_vm_luo_run), kvm_luo_skip_run,
+			       NULL);
+	}
+	kfree(in);
+}
+
+/* Read the descriptor (its page is released) and claim the runs. */
+static int kvm_luo_in_read(struct kvm_luo_in *in, u64 phys, bool v1)
+{
+	u64 nr;
+	long n;
+	int err;
+
+	if (!in->have_desc) {
+		err = kho_restore_copy(phys, &in->desc, v1 ?
+				       sizeof(struct kvm_vm_luo_v1_desc) :
+				       sizeof(in->desc));
+		if (err)
+			return err;
+		in->have_desc = true;
+	}
+	nr = le64_to_cpu(in->desc.nr_runs);
+	if (in->runs || (!nr && !in->desc.runs.total_pages))
+		return 0;
+	in->nr_pages = in->desc.runs.total_pages;
+	n = kho_claim_array(&in->desc.runs, nr, sizeof(struct kvm_vm_luo_run),
+			    &in->runs);
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0) {
+		/* Not kept: the pages claimed so far go with @in. */
+		pr_warn("the VM's array of runs does not match its descriptor\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Frames a run may reach: 52-bit guest physical addresses. */
 #define KVM_LUO_GFN_LIMIT	BIT_ULL(52 - PAGE_SHIFT)
 
 /* Runs must be sorted, disjoint, non-empty, in range and private-only. */
-static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_vm_luo_run *runs,
-			    u64 nr)
+static int kvm_luo_set_runs(struct kvm *kvm, const struct kvm_luo_in *in)
 {
-	u64 i, end = 0;
+	u64 i, end = 0, nr = le64_to_cpu(in->desc.nr_runs);
 	int err;
 
 	for (i = 0; i < nr; i++) {
-		u64 gfn = le64_to_cpu(runs[i].gfn);
-		u64 n = le64_to_cpu(runs[i].nr);
-		u64 attrs = le64_to_cpu(runs[i].attributes);
+		const struct kvm_vm_luo_run *run = kvm_luo_in_run(in, i);
+		u64 gfn = le64_to_cpu(run->gfn);
+		u64 n = le64_to_cpu(run->nr);
+		u64 attrs = le64_to_cpu(run->attributes);
 
 		if (attrs != KVM_MEMORY_ATTRIBUTE_PRIVATE ||
 		    !kvm_arch_has_private_mem(kvm) || !n ||
@@ -407,95 +480,99 @@ static struct file *kvm_luo_new_vm(u64 type)
 	return kvm_create_vm_file(type, fdname);
 }
 
-/* "kvm_vm_luo_v1": a default VM, nothing but its type. */
-static int kvm_luo_restore_v1(u64 phys, struct file **filep)
+/* The VM @in describes, with its attributes; args->kept if worth a retry. */
+static int kvm_luo_in_build(struct liveupdate_file_op_args *args,
+			    struct kvm_luo_in *in)
 {
-	struct kvm_vm_luo_v1_desc desc;
+	bool v1 = args->handler == &kvm_luo_v1_handler;
 	struct file *file;
+	u64 type;
 	int err;
 
-	err = kho_restore_copy(phys, &desc, sizeof(desc));
-	if (err)
+	err = kvm_luo_in_read(in, args->serialized_data, v1);
+	if (err) {
+		args->kept = err == -ENOMEM;
 		return err;
-	if (le64_to_cpu(desc.type) != KVM_X86_DEFAULT_VM)
+	}
+	type = le64_to_cpu(in->desc.type);
+	if (v1 ? type != KVM_X86_DEFAULT_VM :
+		 type != KVM_X86_DEFAULT_VM && type != KVM_X86_SW_PROTECTED_VM)
 		return -EOPNOTSUPP;
-	file = kvm_luo_new_vm(KVM_X86_DEFAULT_VM);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	*filep = file;
-	return 0;
-}
-
-static int kvm_luo_restore(u64 phys, struct file **filep)
-{
-	struct kvm_vm_luo_desc desc;
-	struct kvm_vm_luo_run *runs;
-	struct file *file;
-	u64 type, nr;
-	int err;
-
-	err = kvm_luo_read_desc(phys, &desc);
-	if (err)
-		return err;
-	runs = kvm_luo_restore_runs(&desc, &nr);
-	if (nr != le64_to_cpu(desc.nr_runs)) {
-		err = -EINVAL;
-		goto free_runs;
-	}
-	type = le64_to_cpu(desc.type);
-	if (type != KVM_X86_DEFAULT_VM && type != KVM_X86_SW_PROTECTED_VM) {
-		err = -EOPNOTSUPP;
-		goto free_runs;
-	}
 
 	file = kvm_luo_new_vm(type);
 	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto free_runs;
+		/* Allocations, or KVM's hardware setup: worth a retry. */
+		args->kept = true;
+		return PTR_ERR(file);
 	}
-	err = kvm_luo_set_runs(file->private_data, runs, nr);
+	err = kvm_luo_set_runs(file->private_data, in);
 	if (err) {
 		fput(file);
-		goto free_runs;
+		args->kept = err == -ENOMEM;
+		return err;
 	}
-	*filep = file;
-free_runs:
-	vfree(runs);
-	return err;
+	args->file = file;
+	return 0;
 }
 
-/* On failure everything handed over for the VM has been released. */
 static int kvm_luo_retrieve(struct liveupdate_file_op_args *args)
 {
+	struct kvm_luo_in *in = args->private_data;
 	int err;
 
-	if (args->handler == &kvm_luo_v1_handler)
-		err = kvm_luo_restore_v1(args->serialized_data, &args->file);
-	else
-		err = kvm_luo_restore(args->serialized_data, &args->file);
+	args->kept = false;
+	if (!in) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in) {
+			/* Nothing was touched. */
+			err = -ENOMEM;
+			args->kept = true;
+			goto warn;
+		}
+	}
+	err = kvm_luo_in_build(args, in);
+	if (!err) {
+		args->private_data = NULL;
+		kvm_luo_in_free(in);
+		return 0;
+	}
+	if (args->kept) {
+		args->private_data = in;
+		goto warn;
+	}
+	pr_warn("session '%s' token %llu: cannot retrieve VM: %d\n",
+		args->session, args->token, err);
+	args->private_data = NULL;
+	kvm_luo_in_free(in);
+	return err;
 
-	if (err)
-		pr_warn("session '%s' token %llu: cannot retrieve VM: %d\n",
-			args->session, args->token, err);
+warn:
+	pr_warn("session '%s' token %llu: cannot retrieve VM yet (%d): kept, retry\n",
+		args->session, args->token, err);
 	return err;
 }
 
 static void kvm_luo_finish(struct liveupdate_file_op_args *args)
 {
-	struct kvm_vm_luo_v1_desc v1;
+	struct kvm_luo_in *in = args->private_data;
 	struct kvm_vm_luo_desc desc;
-	u64 nr;
 
 	/* A retrieved VM released its handover memory at retrieve. */
 	if (args->retrieved)
 		return;
-	if (args->handler == &kvm_luo_v1_handler) {
-		kho_restore_copy(args->serialized_data, &v1, sizeof(v1));
+	if (in) {
+		kvm_luo_in_free(in);
 		return;
 	}
-	if (kvm_luo_read_desc(args->serialized_data, &desc))
+	if (args->handler == &kvm_luo_v1_handler) {
+		kho_restore_copy(args->serialized_data, &desc,
+				 sizeof(struct kvm_vm_luo_v1_desc));
 		return;
-	vfree(kvm_luo_restore_runs(&desc, &nr));
+	}
+	if (!kho_restore_copy(args->serialized_data, &desc, sizeof(desc)))
+		kho_walk_array(&desc.runs, le64_to_cpu(desc.nr_runs),
+			       sizeof(struct kvm_vm_luo_run), kvm_luo_skip_run,
+			       NULL);
 }
 
 static const struct liveupdate_file_ops kvm_luo_ops = {
