@@ -90,8 +90,6 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
 int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
 void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
-void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
-			size_t size, u64 *nr);
 long kho_walk_array(const struct kho_vmalloc *area, u64 count, size_t size,
 		    void (*fn)(const void *rec, void *arg), void *arg);
 long kho_claim_array(const struct kho_vmalloc *area, u64 count, size_t size,
@@ -172,13 +170,6 @@ static inline void kho_unpreserve_vmalloc(struct kho_vmalloc *p) { }
 
 static inline void *kho_restore_vmalloc(const struct kho_vmalloc *p)
 {
-	return NULL;
-}
-
-static inline void *kho_restore_array(const struct kho_vmalloc *area,
-				      u64 count, size_t size, u64 *nr)
-{
-	*nr = 0;
 	return NULL;
 }
 

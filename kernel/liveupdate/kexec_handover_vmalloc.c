@@ -248,9 +248,9 @@ static bool kho_array_walk_page(struct page *page, unsigned long idx,
  * @fn:    called with each record, in order, and @arg
  * @arg:   passed to @fn
  *
- * What kho_restore_array(), a loop over the records and vfree() do, without
- * the copy: it allocates nothing, so that an error path can rely on it to
- * give back what the records name. The area's pages are freed.
+ * A loop over the records without mapping or copying them: it allocates
+ * nothing, so that an error path can rely on it to give back what the
+ * records name. The area's pages are freed.
  *
  * Return: the number of records @fn saw (at most @count), or -EINVAL if
  * the area does not match its descriptor; @fn has then seen the records
@@ -277,35 +277,6 @@ long kho_walk_array(const struct kho_vmalloc *area, u64 count, size_t size,
 	return w.seen;
 }
 EXPORT_SYMBOL_GPL(kho_walk_array);
-
-/**
- * kho_restore_array - get back a preserved vmalloc array of records
- * @area:  its preservation descriptor
- * @count: the number of records the handover says it holds
- * @size:  the size of one record
- * @nr:    set to the number of records it really holds: @count, but no
- *	   more than fit in its pages (handover data is not trusted)
- *
- * The area's preserved pages are claimed whether or not it can be mapped.
- *
- * Return: the array (to be vfree()d), or NULL, with *@nr = 0, if it is
- * empty or cannot be restored.
- */
-void *kho_restore_array(const struct kho_vmalloc *area, u64 count,
-			size_t size, u64 *nr)
-{
-	u64 cap = (u64)area->total_pages * (PAGE_SIZE / size);
-	void *v;
-
-	*nr = 0;
-	if (!area->total_pages)
-		return NULL;
-	v = kho_restore_vmalloc(area);
-	if (v)
-		*nr = min(count, cap);
-	return v;
-}
-EXPORT_SYMBOL_GPL(kho_restore_array);
 
 static bool kho_array_keep_page(struct page *page, unsigned long idx,
 				void *pages)
