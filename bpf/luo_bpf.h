@@ -25,9 +25,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-/* luo_bpf_ctx.flags */
-#define LUO_BPF_F_INCOMING	(1U << 0)
-#define LUO_BPF_F_RETRIEVED	(1U << 1)
+/*
+ * luo_bpf_ctx.flags: enum luo_bpf_ctx_flags (LUO_BPF_F_INCOMING,
+ * LUO_BPF_F_RETRIEVED, LUO_BPF_F_NO_STATE) comes from vmlinux.h.
+ */
 
 /* memfd seals, as in luo_bpf_ctx.seals */
 #define F_SEAL_SEAL		0x0001

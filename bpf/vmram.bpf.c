@@ -100,9 +100,15 @@ int BPF_PROG(vmram_retrieve, struct luo_bpf_ctx *luo, struct file *file)
 	u64 token = luo->token;
 	u32 zero = 0;
 
+	cfg = bpf_map_lookup_elem(&vmram_config, &zero);
+	if (!st && (luo->flags & LUO_BPF_F_NO_STATE) && cfg &&
+	    cfg->accept_stateless) {
+		/* The handover lost its state: the memory alone, on request. */
+		bpf_printk("vmram: token %llu retrieved without state", token);
+		return 0;
+	}
 	if (!st)
 		return -EPROTO;
-	cfg = bpf_map_lookup_elem(&vmram_config, &zero);
 	if (cfg && cfg->abi_version && st->vm.abi_version != cfg->abi_version) {
 		bpf_printk("vmram: token %llu has VMM ABI %u, host runs %u",
 			   token, st->vm.abi_version, cfg->abi_version);

@@ -29,6 +29,8 @@ struct vmram_state {
 struct vmram_config {
 	__u32 abi_version;	/* the only VMM ABI this host can resume */
 	__u32 required_seals;	/* F_SEAL_* a VM memfd must carry */
+	__u32 accept_stateless;	/* retrieve VMs whose state was lost */
+	__u32 pad;
 };
 
 #endif /* __VMRAM_H */

@@ -42,6 +42,16 @@ static inline int vmram_attach_schema(struct vmram_handler *h, uint32_t abi,
 	return h->link ? 0 : -errno;
 }
 
+/* The host VMM's ABI the handler accepts from now on; 0 or -errno. */
+static inline int vmram_config_abi(struct vmram_handler *h, uint32_t abi)
+{
+	struct vmram_config cfg = { .abi_version = abi };
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(h->skel->maps.vmram_config),
+				   &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
 static inline int vmram_attach(struct vmram_handler *h, uint32_t abi)
 {
 	return vmram_attach_schema(h, abi, VMRAM_SCHEMA);

@@ -55,10 +55,13 @@ static long luo_bpf_file_bytes(const struct luo_bpf_handler *h)
 	return LUO_BPF_FDT_FILE_BYTES + round_up(h->state_size, 4);
 }
 
-/* A BPF op's return value as an errno: anything else is -EINVAL. */
+/*
+ * A BPF op's return value as an errno userspace may see: positive values
+ * and the kernel's internal ones (-ERESTARTSYS and up) are -EINVAL.
+ */
 static int luo_bpf_errno(int ret)
 {
-	if (ret > 0 || ret < -MAX_ERRNO)
+	if (ret > 0 || ret <= -ERESTARTSYS)
 		return -EINVAL;
 	return ret;
 }
@@ -101,6 +104,8 @@ static void luo_bpf_call_in(struct luo_bpf_call *call,
 			    struct file *file, struct luo_bpf_in_file *in,
 			    u32 flags)
 {
+	if (!in->state)
+		flags |= LUO_BPF_F_NO_STATE;
 	luo_bpf_call_init(call, args, file, in->schema, in->state_size,
 			  flags | LUO_BPF_F_INCOMING);
 	call->state_ro = in->state;
@@ -269,113 +274,156 @@ static void luo_bpf_unfreeze(struct liveupdate_file_op_args *args)
 }
 
 /*
+ * What a file's record may hold after a failed retrieve, given back: the
+ * backend's file, finished as retrieved and closed (its memory goes with
+ * it), or what the backend kept for a retry, or else the preserved memory
+ * itself. For FINISH of a file never retrieved.
+ */
+static void luo_bpf_backend_release(struct liveupdate_file_handler *backend,
+				    const struct liveupdate_file_op_args *args,
+				    struct luo_bpf_in_file *in)
+{
+	struct liveupdate_file_op_args bargs = *args;
+
+	bargs.handler = backend;
+	bargs.retrieved = false;
+	bargs.file = NULL;
+	bargs.private_data = NULL;
+	if (in && in->made) {
+		bargs.retrieved = true;
+		bargs.file = in->made;
+		in->made = NULL;
+	} else if (in) {
+		bargs.private_data = in->backend_private;
+		in->backend_private = NULL;
+	}
+	backend->ops->finish(&bargs);
+	if (bargs.file)
+		fput(bargs.file);
+}
+
+/* Why a handler cannot take a file as it was handed over, or 0. */
+static int luo_bpf_in_check(struct luo_bpf_handler *h,
+			    const struct liveupdate_file_op_args *args,
+			    const struct luo_bpf_in_file *in)
+{
+	if (strcmp(in->compatible, h->fh.compatible)) {
+		pr_warn("session '%s' token %llu: its state is for '%s', not '%s'\n",
+			args->session, args->token, in->compatible,
+			h->fh.compatible);
+		return -EPROTO;
+	}
+	if (strcmp(in->backend, h->backend->compatible)) {
+		/* reg() refuses such a handler; never parse another format. */
+		pr_warn("session '%s' token %llu: backend '%s', handler '%s' uses '%s'\n",
+			args->session, args->token, in->backend,
+			h->fh.compatible, h->backend->compatible);
+		return -EPROTO;
+	}
+	if (in->schema > h->schema) {
+		pr_warn("session '%s' token %llu: state schema %u is newer than '%s' schema %u\n",
+			args->session, args->token, in->schema,
+			h->fh.compatible, h->schema);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The backend makes the file, or goes on from what it kept last time. */
+static int luo_bpf_backend_retrieve(struct luo_bpf_handler *h,
+				    const struct liveupdate_file_op_args *args,
+				    struct luo_bpf_in_file *in, bool *kept)
+{
+	struct liveupdate_file_op_args bargs = *args;
+	int err;
+
+	bargs.handler = h->backend;
+	bargs.private_data = in->backend_private;
+	bargs.kept = false;
+	err = h->backend->ops->retrieve(&bargs);
+	in->backend_private = NULL;
+	*kept = bargs.kept;
+	if (err && bargs.kept)
+		in->backend_private = bargs.private_data;
+	else if (!err)
+		in->made = bargs.file;
+	return err;
+}
+
+/*
  * RETRIEVE_FD: the backend makes the file, then the program may refuse
- * it. A refused or failed file's memory is released here (LUO calls no
- * finish() after a failed retrieve); other files are not affected. A
- * backend that kept the memory for a retry (short of memory) is asked
- * again at the next RETRIEVE_FD, with what it kept.
+ * it. Nothing but malformed data (the backend's final error) frees the
+ * file's memory here: a refusal, a
+ * state schema the handler does not know, or want of memory fails
+ * RETRIEVE_FD with the memory kept in the file's record (args->kept, no
+ * private data: LUO lets the next RETRIEVE_FD bind whichever handler is
+ * attached by then, another version maybe). FINISH frees it.
  */
 static int luo_bpf_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
-	struct liveupdate_file_op_args bargs = *args;
 	struct luo_bpf_in_file *in;
 	struct luo_bpf_call call;
-	struct luo_bpf_file *bf = args->private_data;
+	struct luo_bpf_file *bf;
+	bool kept = true;
 	int err;
 
-	if (bf) {
-		/* A retry: the checks below passed the first time. */
-		in = bf->in;
-		goto backend;
-	}
 	in = luo_bpf_in_take(args->session, args->token);
 	if (!in) {
-		pr_warn("session '%s' token %llu: no state in the handover, its memory is released\n",
-			args->session, args->token);
-		bargs.handler = h->backend;
-		h->backend->ops->finish(&bargs);
-		return -ENOENT;
+		in = luo_bpf_in_blank(args->session, args->token,
+				      h->fh.compatible, h->backend->compatible);
+		if (!in) {
+			err = -ENOMEM;
+			goto kept;
+		}
+		pr_warn("session '%s' token %llu: no state in the handover, retrieved through '%s' without it\n",
+			args->session, args->token, in->backend);
 	}
+	err = luo_bpf_in_check(h, args, in);
+	if (err)
+		goto keep;
+	if (!in->made) {
+		err = luo_bpf_backend_retrieve(h, args, in, &kept);
+		if (err && !kept) {
+			/* Malformed: the backend released it all. */
+			luo_bpf_in_put(in);
+			return err;
+		}
+		if (err)
+			goto keep;
+	}
+
+	if (h->ops->retrieve) {
+		luo_bpf_call_in(&call, args, in->made, in, 0);
+		err = luo_bpf_errno(h->ops->retrieve(&call.ctx, in->made));
+		if (err) {
+			pr_warn("'%s' refused to retrieve session '%s' token %llu: %d, its memory is kept\n",
+				h->fh.compatible, args->session, args->token,
+				err);
+			goto keep;
+		}
+	}
+
 	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
 	if (!bf) {
 		err = -ENOMEM;
-		goto err_backend_finish;
+		goto keep;
 	}
 	bf->h = h;
 	bf->in = in;
 	bf->session = args->session;
 	bf->token = args->token;
 	bf->backend_data = args->serialized_data;
-
-	if (strcmp(in->backend, h->backend->compatible)) {
-		/*
-		 * reg() refuses such a handler; should one get here, our
-		 * backend must not parse another format's data: the memory
-		 * stays reserved rather than be freed by guesswork.
-		 */
-		pr_warn("session '%s' token %llu: backend '%s', handler '%s' uses '%s': its memory stays reserved\n",
-			args->session, args->token, in->backend,
-			h->fh.compatible, h->backend->compatible);
-		err = -EPROTO;
-		goto err_free_only;
-	}
-	if (in->schema > h->schema) {
-		pr_warn("session '%s' token %llu: state schema %u is newer than '%s' schema %u\n",
-			args->session, args->token, in->schema,
-			h->fh.compatible, h->schema);
-		err = -EPROTO;
-		goto err_free;
-	}
-
-backend:
-	bargs.handler = h->backend;
-	bargs.private_data = bf->backend_private;
-	bargs.serialized_data = bf->backend_data;
-	err = h->backend->ops->retrieve(&bargs);
-	if (err && bargs.kept) {
-		bf->backend_private = bargs.private_data;
-		args->private_data = bf;
-		args->kept = true;
-		return err;
-	}
-	if (err)
-		goto err_free_only;	/* the backend released the memory */
-	bf->backend_data = bargs.serialized_data;
-	bf->backend_private = bargs.private_data;
-
-	if (h->ops->retrieve) {
-		luo_bpf_call_in(&call, args, bargs.file, in, 0);
-		err = luo_bpf_errno(h->ops->retrieve(&call.ctx, bargs.file));
-		if (err) {
-			pr_warn("'%s' refused to retrieve session '%s' token %llu: %d, its memory is released\n",
-				h->fh.compatible, args->session, args->token,
-				err);
-			/* The backend owns nothing once the file is gone. */
-			bargs.retrieved = true;
-			h->backend->ops->finish(&bargs);
-			fput(bargs.file);
-			goto err_free_only;
-		}
-	}
-	args->file = bargs.file;
-	args->serialized_data = bf->backend_data;
+	args->file = in->made;
+	in->made = NULL;
 	args->private_data = bf;
 	return 0;
 
-err_free:
-	kfree(bf);
-err_backend_finish:
-	/* Never made: the backend releases the preserved memory. */
-	bargs.handler = h->backend;
-	bargs.retrieved = false;
-	h->backend->ops->finish(&bargs);
-	luo_bpf_in_put(in);
-	return err;
-
-err_free_only:
-	kfree(bf);
-	luo_bpf_in_put(in);
+keep:
+	luo_bpf_in_keep(in);
+kept:
+	args->kept = true;
+	args->private_data = NULL;
 	return err;
 }
 
@@ -384,11 +432,17 @@ static bool luo_bpf_can_finish(struct liveupdate_file_op_args *args)
 	struct luo_bpf_file *bf = args->private_data;
 	struct luo_bpf_handler *h = luo_bpf_of(args->handler);
 	struct liveupdate_file_op_args bargs;
+	struct luo_bpf_in_file *in;
 	struct luo_bpf_call call;
 
-	/* Not retrieved: nothing of ours is attached to it yet. */
-	if (!bf || !args->retrieved)
-		return true;
+	if (!bf || !args->retrieved) {
+		/* Not retrieved: the program is asked with no file. */
+		in = luo_bpf_in_find(args->session, args->token);
+		if (!in || !h->ops->can_finish)
+			return true;
+		luo_bpf_call_in(&call, args, NULL, in, 0);
+		return h->ops->can_finish(&call.ctx, NULL);
+	}
 	if (h->ops->can_finish) {
 		luo_bpf_call_in(&call, args, args->file, bf->in,
 				LUO_BPF_F_RETRIEVED);
@@ -416,12 +470,14 @@ static void luo_bpf_finish(struct liveupdate_file_op_args *args)
 				args->retrieved ? LUO_BPF_F_RETRIEVED : 0);
 		h->ops->finish(&call.ctx, args->file);
 	}
-	bargs.handler = h->backend;
 	if (bf) {
+		bargs.handler = h->backend;
 		bargs.serialized_data = bf->backend_data;
 		bargs.private_data = bf->backend_private;
+		h->backend->ops->finish(&bargs);
+	} else {
+		luo_bpf_backend_release(h->backend, args, in);
 	}
-	h->backend->ops->finish(&bargs);
 	if (in)
 		luo_bpf_in_put(in);
 	kfree(bf);
@@ -493,8 +549,7 @@ bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 		luo_bpf_in_put(in);
 		return true;
 	}
-	args.handler = backend;
-	backend->ops->finish(&args);
+	luo_bpf_backend_release(backend, &args, in);
 	luo_handler_put(backend);
 	pr_info("session '%s' token %llu: '%s' never loaded, finished through '%s'\n",
 		session, token, compatible, in->backend);
@@ -553,6 +608,8 @@ static int luo_bpf_init(struct btf *btf)
 	if (id < 0)
 		return -EINVAL;
 	luo_bpf_ops_type = btf_type_by_id(btf, id);
+	/* For programs: vmlinux.h has them. */
+	BTF_TYPE_EMIT(enum luo_bpf_ctx_flags);
 	return 0;
 }
 
@@ -700,9 +757,13 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 	INIT_LIST_HEAD(&h->files);
 
 	mutex_lock(&luo_lock);
-	/* 6.12 lets one map be linked twice: one registration per map. */
+	/*
+	 * 6.12 lets one map be linked twice: one registration per map. And
+	 * once LUO is frozen for the reboot, the handover tree is written:
+	 * nothing may attach until the reboot fails and thaws it.
+	 */
 	err = -EBUSY;
-	if (luo_bpf_find(kdata))
+	if (luo_bpf_find(kdata) || luo_frozen)
 		goto err_unlock;
 	err = luo_bpf_in_check_handler(ops->compatible, ops->backend);
 	if (err)
@@ -771,6 +832,9 @@ static int luo_bpf_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	mutex_lock(&luo_lock);
 	h = luo_bpf_find(old_kdata);
 	if (!h)
+		goto out;
+	err = -EBUSY;
+	if (luo_frozen)
 		goto out;
 	err = -EINVAL;
 	if (strcmp(ops->compatible, h->fh.compatible) ||

@@ -16,9 +16,19 @@
 
 struct file;
 
-/* luo_bpf_ctx.flags */
-#define LUO_BPF_F_INCOMING	BIT(0)	/* a file of the previous kernel */
-#define LUO_BPF_F_RETRIEVED	BIT(1)	/* finish: it was retrieved */
+/**
+ * enum luo_bpf_ctx_flags - luo_bpf_ctx.flags; in BTF, so programs have them
+ *                          from vmlinux.h
+ * @LUO_BPF_F_INCOMING:  a file of the previous kernel
+ * @LUO_BPF_F_RETRIEVED: can_finish and finish: the file was retrieved
+ * @LUO_BPF_F_NO_STATE:  incoming, but the handover had no readable state
+ *                       for it (schema 0, no state)
+ */
+enum luo_bpf_ctx_flags {
+	LUO_BPF_F_INCOMING	= 1U << 0,
+	LUO_BPF_F_RETRIEVED	= 1U << 1,
+	LUO_BPF_F_NO_STATE	= 1U << 2,
+};
 
 /* Longest file name shown to programs ("memfd:" and the memfd's name). */
 #define LUO_BPF_NAME_LENGTH	256
@@ -59,10 +69,13 @@ struct luo_bpf_ctx {
  * @freeze:       reboot: 0, or an errno vetoing the kexec (it fails, and
  *                every session stays usable). Last chance to write state.
  * @unfreeze:     the kexec was aborted after @freeze succeeded
- * @retrieve:     new kernel, after the backend made the file: 0, or an
- *                errno refusing it (its memory is freed). May sleep. The
- *                old state is read with bpf_luo_state_ro().
+ * @retrieve:     new kernel, after the backend made the file: 0, an errno
+ *                refusing it for now (RETRIEVE_FD fails with it, the
+ *                memory is kept for a later try, e.g. by another version
+ *                of the handler, until FINISH). May sleep. The old
+ *                state is read with bpf_luo_state_ro().
  * @can_finish:   may the session finish? @file is NULL if not retrieved
+ *                (asked for every incoming file whose handler is attached)
  * @finish:       the file's live update is over; @file NULL if not
  *                retrieved
  * @compatible:   "bpf:<name>-v<N>", the LUO compatible of its files
@@ -123,16 +136,24 @@ struct luo_bpf_handler {
 	unsigned long nr_files;
 };
 
-/* An incoming file's record, read from the previous kernel's FDT. */
+/*
+ * An incoming file's record, read from the previous kernel's FDT (or
+ * blank, schema 0 and no state, for a file whose node was missing or
+ * malformed). It also holds what a failed retrieve leaves for the next
+ * one, whichever handler that is: a retrieve that fails before the file
+ * is returned never frees its memory, only FINISH or a discard does.
+ */
 struct luo_bpf_in_file {
 	struct hlist_node hnode;
 	char session[LIVEUPDATE_SESSION_NAME_LENGTH];
 	u64 token;
-	const char *compatible;		/* in the FDT */
-	const char *backend;		/* in the FDT */
+	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
+	char backend[LIVEUPDATE_HNDL_COMPAT_LENGTH];
 	u32 schema;
 	u32 state_size;
-	const u8 *state;		/* in the FDT */
+	const u8 *state;		/* in the FDT; NULL if blank */
+	void *backend_private;		/* the backend kept it for a retry */
+	struct file *made;		/* the backend made it, a program refused */
 };
 
 /* A file bound to a BPF handler (outgoing or incoming). */
@@ -155,6 +176,10 @@ int luo_bpf_fdt_init(void);
 int luo_bpf_fdt_reserve(long bytes);
 struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token);
 struct luo_bpf_in_file *luo_bpf_in_find(const char *session, u64 token);
+struct luo_bpf_in_file *luo_bpf_in_blank(const char *session, u64 token,
+					 const char *compatible,
+					 const char *backend);
+void luo_bpf_in_keep(struct luo_bpf_in_file *in);
 void luo_bpf_in_put(struct luo_bpf_in_file *in);
 int luo_bpf_in_check_handler(const char *compatible, const char *backend);
 

@@ -12,9 +12,13 @@
  * Incoming. At boot the previous kernel's tree is checked and each file
  * node becomes a record, found by (session, token) when LUO binds the file
  * to a handler, or when it finishes a file no handler claimed. Records
- * point into the tree, which is freed with the last of them. A tree that
- * fails a check is ignored with one log line: its files cannot be
- * retrieved (their memory is released) and no state is trusted.
+ * point into the tree, which is freed with the last of them. Each node is
+ * checked on its own: a malformed file node costs that file its state, a
+ * malformed handler node its files' state, with one log line each. A tree
+ * that fails a check as a whole (its header, its compatible: a newer
+ * format) is ignored with one log line. A file without a record is still
+ * retrieved, through its handler's backend and without state: its memory
+ * is never lost to a damaged or unknown tree.
  */
 #define pr_fmt(fmt) "liveupdate: bpf: " fmt
 
@@ -185,6 +189,27 @@ int luo_bpf_serialize(void)
 	return 0;
 }
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * Test damage, after luo_bpf_serialize(): the first file node of the tree
+ * gets schema 0, which the next kernel must drop alone. In place, no
+ * allocation. Caller holds luo_lock.
+ */
+void luo_bpf_fdt_damage_first_file(void)
+{
+	void *fdt = luo_bpf_fdt_out;
+	int handler, file;
+
+	if (!fdt)
+		return;
+	handler = fdt_first_subnode(fdt, 0);
+	file = handler < 0 ? handler : fdt_first_subnode(fdt, handler);
+	if (file < 0 ||
+	    fdt_setprop_inplace_u32(fdt, file, LUO_BPF_FDT_SCHEMA, 0))
+		pr_warn("test: no BPF file node to damage\n");
+}
+#endif
+
 /* ---- Incoming ---------------------------------------------------------- */
 
 static DEFINE_HASHTABLE(luo_bpf_in_table, 8);
@@ -241,14 +266,17 @@ static int luo_bpf_fdt_load_file(const void *fdt, int node,
 	state = fdt_getprop(fdt, node, LUO_BPF_FDT_STATE, &len);
 	if (!state || len != state_size)
 		return -EINVAL;
+	/* Two records of one file: the first stands. */
+	if (luo_bpf_in_find(session, fdt64_to_cpu(*token)))
+		return -EEXIST;
 
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
 	if (!in)
 		return -ENOMEM;
 	strscpy(in->session, session, sizeof(in->session));
 	in->token = fdt64_to_cpu(*token);
-	in->compatible = compatible;
-	in->backend = backend;
+	strscpy(in->compatible, compatible, sizeof(in->compatible));
+	strscpy(in->backend, backend, sizeof(in->backend));
 	in->schema = schema;
 	in->state_size = state_size;
 	in->state = state;
@@ -276,8 +304,12 @@ static int luo_bpf_fdt_load_handler(const void *fdt, int node)
 	fdt_for_each_subnode(fnode, fdt, node) {
 		err = luo_bpf_fdt_load_file(fdt, fnode, compatible, backend,
 					    state_size);
-		if (err)
+		if (err == -ENOMEM)
 			return err;
+		/* One bad node costs its own file's state, no other's. */
+		if (err)
+			pr_warn_ratelimited("'%s': file node %s is malformed, its state is ignored\n",
+					    compatible, fdt_get_name(fdt, fnode, NULL));
 	}
 	return fnode == -FDT_ERR_NOTFOUND ? 0 : -EINVAL;
 }
@@ -323,12 +355,11 @@ static void luo_bpf_fdt_load(void)
 		goto bad;
 	fdt_for_each_subnode(node, fdt, 0) {
 		err = luo_bpf_fdt_load_handler(fdt, node);
-		if (err)
+		if (err == -ENOMEM)
 			goto bad;
-	}
-	if (node != -FDT_ERR_NOTFOUND) {
-		err = -EINVAL;
-		goto bad;
+		if (err)
+			pr_warn_ratelimited("handler node %s is malformed, the state of its files is ignored\n",
+					    fdt_get_name(fdt, node, NULL));
 	}
 	if (!luo_bpf_in_count) {
 		folio_put(folio);
@@ -362,6 +393,42 @@ struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token)
 	if (in)
 		hash_del(&in->hnode);
 	return in;
+}
+
+/**
+ * luo_bpf_in_blank - a record for an incoming file the handover has none for
+ * @session:    its session name
+ * @token:      its token
+ * @compatible: its LUO compatible
+ * @backend:    the backend that will retrieve it
+ *
+ * Schema 0, no state: the file is still retrievable through its backend.
+ * Caller holds luo_lock and gives it back with luo_bpf_in_keep() or
+ * luo_bpf_in_put().
+ *
+ * Return: the record, or NULL if out of memory.
+ */
+struct luo_bpf_in_file *luo_bpf_in_blank(const char *session, u64 token,
+					 const char *compatible,
+					 const char *backend)
+{
+	struct luo_bpf_in_file *in = kzalloc(sizeof(*in), GFP_KERNEL);
+
+	if (!in)
+		return NULL;
+	strscpy(in->session, session, sizeof(in->session));
+	in->token = token;
+	strscpy(in->compatible, compatible, sizeof(in->compatible));
+	strscpy(in->backend, backend, sizeof(in->backend));
+	luo_bpf_in_count++;
+	return in;
+}
+
+/* Put a taken record back in the table. Caller holds luo_lock. */
+void luo_bpf_in_keep(struct luo_bpf_in_file *in)
+{
+	hash_add(luo_bpf_in_table, &in->hnode,
+		 luo_bpf_in_hash(in->session, in->token));
 }
 
 /* The record of an incoming file, left in the table. Caller holds luo_lock. */

@@ -77,13 +77,17 @@ __bpf_kfunc const u8 *bpf_luo_state_ro(struct luo_bpf_ctx *ctx, u32 off,
  * @buf:    destination
  * @buf__sz: bytes to read
  *
- * Return: bytes read (short at EOF), or a negative errno.
+ * Return: bytes read (short at EOF), or a negative errno: -EBADF if @file
+ * is not open for reading.
  */
 __bpf_kfunc int bpf_luo_file_pread(struct file *file, u64 off, u8 *buf,
 				   u32 buf__sz)
 {
 	loff_t pos = off;
 
+	/* A file opened O_WRONLY (a reopen through /proc) cannot be read. */
+	if (!(file->f_mode & FMODE_READ) || !(file->f_mode & FMODE_CAN_READ))
+		return -EBADF;
 	if (off > LLONG_MAX)
 		return -EINVAL;
 	return kernel_read(file, buf, buf__sz, &pos);

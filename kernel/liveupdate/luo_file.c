@@ -438,6 +438,15 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 		if (err && args.kept) {
 			/* Nothing lost: the handler holds what it did so far. */
 			f->private_data = args.private_data;
+			if (!f->private_data) {
+				/*
+				 * It holds nothing: the next retrieval binds
+				 * whichever handler is registered then (a
+				 * BPF handler of another version).
+				 */
+				luo_handler_put(f->handler);
+				f->handler = NULL;
+			}
 			return err;
 		}
 		if (err) {
