@@ -36,17 +36,8 @@
 #define F_SEAL_GROW		0x0004
 #define F_SEAL_WRITE		0x0008
 
-#ifndef EPERM
-#define EPERM		1
-#define ENOENT		2
-#define EAGAIN		11
-#define ENOMEM		12
-#define EBUSY		16
-#define EINVAL		22
-#define ENOSPC		28
-#define EPROTO		71
-#define EDQUOT		122
-#endif
+/* The kernel's errno values, as int ops return them (negated). */
+#include <asm-generic/errno.h>
 
 /*
  * State views. Writable in preserve and freeze; read-only in the other

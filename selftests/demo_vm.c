@@ -108,6 +108,11 @@ LUO_TEST(demo_vm, .stages = 2, .demo = true, .cmdline = "kho=on liveupdate=on",
 			 LUO_BPF " update --kernel /boot/bzImage --initrd /sys/firmware/initrd --handlers " BPF_OBJS " --append '%s'",
 			 args);
 		ASSERT_TRUE(show(cmd) == 1, "a running VM must block the update");
+		/* The user is told which handler refused which file, and why. */
+		ASSERT_TRUE(strstr(o.err, "kernel: liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16 [EBUSY]") &&
+			    strstr(o.err, "reboot refused: Device or resource busy (EBUSY)"),
+			    "the refusal names the handler, session, token and errno:\n%s",
+			    o.err);
 
 		say("pause the VM, update again");
 		fd = bpf_obj_get(MAPS "vmram_paused");

@@ -2,10 +2,12 @@
 /*
  * test_bpf_attach.c - BPF handler lifecycle in one boot: attach, double
  * attach (EBUSY), a second handler of the same compatible (EEXIST), BPF
- * handlers asked before memfd-v2, link update (hot fix of bound files),
- * detach while a file is preserved (retired, a new version attaches
- * meanwhile), compatible strings outside "bpf:" refused, and an attach
- * without CAP_SYS_ADMIN refused (EPERM).
+ * handlers asked before memfd-v2, link update (hot fix of bound files,
+ * each file's state keeping the schema it was written with), detach while a file is preserved (retired, a new version attaches
+ * meanwhile, but not over another backend: EPROTO), compatible strings
+ * outside "bpf:" refused, backends with FLBs or their own file identity
+ * refused (EOPNOTSUPP), and an attach without CAP_SYS_ADMIN refused
+ * (EPERM).
  */
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,7 +57,10 @@ static int attach_unprivileged(struct bpf_map *map)
 }
 
 LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
-	 .desc = "BPF handler attach, double attach, update, detach, privilege")
+	 .desc = "BPF handler attach, double attach, update, detach, privilege, backends",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:attach-v1' over 'guest_memfd_luo_v1' refused: files of a retired 'bpf:attach-v1' use backend 'memfd-v2'",
+			       "liveupdate: bpf: 'bpf:flb-v1': backend 'luo-test-v1' has its own file identity or FLBs, which a BPF handler cannot carry",
+			       "liveupdate: bpf: 'bpf:id-v1': backend 'kvm_vm_luo_v1' has its own file identity or FLBs, which a BPF handler cannot carry"))
 {
 	struct test_bpf_attach_bpf *skel;
 	struct bpf_link *link, *link2;
@@ -104,6 +109,9 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 	ASSERT_OK(bpf_link__destroy(link));
 	ASSERT_TRUE(luo_kmsg_contains("'bpf:attach-v1' retired, in use by preserved files"),
 		    "retirement logged");
+	/* Not over another backend: the next kernel could read one only. */
+	ASSERT_TRUE(attach_errno(skel->maps.other_backend) == EPROTO,
+		    "bpf:attach-v1 over another backend while retired must be EPROTO");
 	/* A new version attaches meanwhile. */
 	link2 = bpf_map__attach_struct_ops(skel->maps.attach_v1);
 	ASSERT_TRUE(link2, "attach v1 again while v2 is retired: %m");
@@ -118,6 +126,10 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 		    !skel->bss->unpreserved_v1,
 		    "unpreserve: v1 %d, v2 %d", skel->bss->unpreserved_v1,
 		    skel->bss->unpreserved_v2);
+	/* Each file's state keeps the schema it was written with: 1 + 2. */
+	ASSERT_TRUE(skel->bss->schemas_v2 == 3,
+		    "schemas seen by v2's unpreserve add up to %d, not 1 + 2",
+		    skel->bss->schemas_v2);
 	ASSERT_OK(bpf_link__destroy(link2));
 
 	/* Another compatible attaches and detaches cleanly. */
@@ -129,6 +141,11 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 	 */
 	ASSERT_TRUE(attach_errno(skel->maps.thief) == EINVAL,
 		    "a handler named memfd-v2 must not attach");
+	/* Backends whose FLBs or file identity a BPF handler cannot carry. */
+	ASSERT_TRUE(attach_errno(skel->maps.flb_backend) == EOPNOTSUPP,
+		    "a backend with FLBs (luo-test-v1) must be EOPNOTSUPP");
+	ASSERT_TRUE(attach_errno(skel->maps.id_backend) == EOPNOTSUPP,
+		    "a backend with get_id (kvm_vm_luo_v1) must be EOPNOTSUPP");
 
 	close(m1);
 	close(m2);

@@ -92,7 +92,7 @@ static void luo_bpf_call_out(struct luo_bpf_call *call,
 			     const struct liveupdate_file_op_args *args,
 			     struct luo_bpf_file *bf)
 {
-	luo_bpf_call_init(call, args, args->file, bf->h->schema,
+	luo_bpf_call_init(call, args, args->file, bf->schema,
 			  bf->h->state_size, 0);
 	call->state = bf->state;
 	call->state_ro = bf->state;
@@ -152,15 +152,13 @@ static int luo_bpf_preserve(struct liveupdate_file_op_args *args)
 	struct luo_bpf_file *bf;
 	int err;
 
-	/* luo_bpf_get_id() is the inode: so must the backend's identity be. */
-	if (bops->get_id)
-		return -EOPNOTSUPP;
 	bf = kzalloc(struct_size(bf, state, h->state_size), GFP_KERNEL);
 	if (!bf)
 		return -ENOMEM;
 	bf->h = h;
 	bf->session = args->session;
 	bf->token = args->token;
+	bf->schema = h->schema;
 
 	/* Room for this file in the handover FDT, reserved now. */
 	err = luo_bpf_fdt_reserve(luo_bpf_file_bytes(h));
@@ -237,6 +235,8 @@ static int luo_bpf_freeze(struct liveupdate_file_op_args *args)
 				h->fh.compatible, args->session, args->token, err);
 			return err;
 		}
+		/* It had the state writable: now written in its schema. */
+		bf->schema = h->schema;
 	}
 	if (!h->backend->ops->freeze)
 		return 0;
@@ -583,7 +583,7 @@ void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 			return;
 		strscpy(backend, bf->h->backend->compatible,
 			LIVEUPDATE_HNDL_COMPAT_LENGTH);
-		*schema = bf->h->schema;
+		*schema = bf->schema;
 		*state_size = bf->h->state_size;
 		memcpy(state, bf->state, bf->h->state_size);
 		return;
@@ -734,6 +734,28 @@ static struct luo_bpf_handler *luo_bpf_find(const void *kdata)
 	return NULL;
 }
 
+/*
+ * A retired handler of @compatible still bound to files writes its node
+ * into the handover with its own backend; one of another backend would
+ * make the next kernel refuse one of the two (luo_bpf_in_check_handler()).
+ * Caller holds luo_lock.
+ */
+static int luo_bpf_check_retired(const char *compatible, const char *backend)
+{
+	struct luo_bpf_handler *h;
+
+	list_for_each_entry(h, &luo_bpf_handlers, node) {
+		if (h->fh.retired && !strcmp(h->fh.compatible, compatible) &&
+		    strcmp(h->backend->compatible, backend)) {
+			pr_warn("'%s' over '%s' refused: files of a retired '%s' use backend '%s'\n",
+				compatible, backend, compatible,
+				h->backend->compatible);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 {
 	struct luo_bpf_ops *ops = kdata;
@@ -769,6 +791,10 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 	if (err)
 		goto err_unlock;
 
+	err = luo_bpf_check_retired(ops->compatible, ops->backend);
+	if (err)
+		goto err_unlock;
+
 	down_write(&luo_handlers_lock);
 	backend = luo_handler_find(ops->backend);
 	err = backend ? luo_handler_get(backend) : -ENOENT;
@@ -778,6 +804,17 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 		goto err_unlock;
 	}
 	h->backend = backend;
+	/*
+	 * The thunks stand for the backend with LUO: its identity must be
+	 * the inode (luo_bpf_get_id()), and its FLBs, bound to it and not
+	 * to us, would never be preserved.
+	 */
+	err = -EOPNOTSUPP;
+	if (backend->ops->get_id || !list_empty(&backend->flbs)) {
+		pr_warn("'%s': backend '%s' has its own file identity or FLBs, which a BPF handler cannot carry\n",
+			ops->compatible, ops->backend);
+		goto err_backend;
+	}
 
 	err = luo_bpf_fdt_reserve(LUO_BPF_FDT_HANDLER_BYTES);
 	if (err)

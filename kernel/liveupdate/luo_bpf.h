@@ -40,8 +40,10 @@ enum luo_bpf_ctx_flags {
  * @token:      the file's token in @session
  * @size:       file size in bytes (0 when no file is given)
  * @seals:      F_SEAL_* of a memfd, 0 otherwise
- * @schema:     schema of the state: this handler's when outgoing, the
- *              one the state was written with when incoming
+ * @schema:     schema the file's state was last written with: by
+ *              preserve, or by freeze (outgoing), or in the previous
+ *              kernel (incoming). After a link update to a newer schema,
+ *              freeze sees the old one and may convert the state
  * @state_size: bytes of state reachable with the bpf_luo_state kfuncs
  * @flags:      LUO_BPF_F_*
  *
@@ -164,6 +166,7 @@ struct luo_bpf_file {
 	u64 token;
 	u64 backend_data;
 	void *backend_private;
+	u32 schema;			/* outgoing: of the state as written */
 	struct luo_bpf_in_file *in;	/* incoming: what was carried */
 	u8 state[];			/* outgoing: h->state_size bytes */
 };

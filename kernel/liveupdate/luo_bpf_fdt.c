@@ -141,7 +141,7 @@ static int luo_bpf_fdt_write_handler(void *fdt, struct luo_bpf_handler *h,
 		err = err ?: fdt_property_string(fdt, LUO_BPF_FDT_SESSION,
 						 bf->session);
 		err = err ?: fdt_property_u64(fdt, LUO_BPF_FDT_TOKEN, bf->token);
-		err = err ?: fdt_property_u32(fdt, LUO_BPF_FDT_SCHEMA, h->schema);
+		err = err ?: fdt_property_u32(fdt, LUO_BPF_FDT_SCHEMA, bf->schema);
 		err = err ?: fdt_property(fdt, LUO_BPF_FDT_STATE, bf->state,
 					  h->state_size);
 		err = err ?: fdt_end_node(fdt);

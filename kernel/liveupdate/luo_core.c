@@ -575,6 +575,8 @@ int liveupdate_reboot(void)
 		  div_u64(ktime_get_ns() - t1, NSEC_PER_USEC));
 out:
 	mutex_unlock(&luo_lock);
+	if (!err)
+		luo_test_frozen_hold();
 	return err;
 }
 

@@ -133,6 +133,13 @@ int luo_ensure_incoming(void);
 struct dentry *luo_debugfs_dir(void);
 int luo_test_set_damage(const char *how);
 
+/* luo_test.c */
+#ifdef CONFIG_LIVEUPDATE_TEST
+void luo_test_frozen_hold(void);
+#else
+static inline void luo_test_frozen_hold(void) { }
+#endif
+
 /* luo_session.c */
 extern struct list_head luo_out_sessions;
 extern struct list_head luo_in_sessions;

@@ -10,10 +10,17 @@
  * Outgoing sessions come first, then incoming ones, each in creation
  * order; files in their session's order. Programs see a snapshot taken
  * under luo_lock, which is held from seq start to stop (as cgroup_iter
- * holds cgroup_mutex): a listing is consistent within one read().
+ * holds cgroup_mutex): a listing is consistent within one read(). Within
+ * it each step goes from the element before, so a listing is linear in
+ * the number of files; only a read() that resumes seeks from the head.
+ *
+ * Names, tokens and state of every session are as sensitive as
+ * /dev/liveupdate itself: attaching an iterator needs CAP_SYS_ADMIN, as
+ * opening it does.
  */
 #include <linux/bpf.h>
 #include <linux/btf_ids.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/seq_file.h>
@@ -79,7 +86,37 @@ struct luo_iter_priv {
 		struct luo_session_info session;
 		struct luo_file_info file;
 	};
+	struct luo_session *s;	/* the element shown, valid under luo_lock */
+	struct luo_file *f;
 };
+
+/* The session after @s, outgoing ones first. Caller holds luo_lock. */
+static struct luo_session *luo_iter_session_after(struct luo_session *s)
+{
+	struct list_head *head = s->incoming ? &luo_in_sessions :
+					       &luo_out_sessions;
+
+	if (!list_is_last(&s->list, head))
+		return list_next_entry(s, list);
+	if (!s->incoming && !list_empty(&luo_in_sessions))
+		return list_first_entry(&luo_in_sessions, struct luo_session,
+					list);
+	return NULL;
+}
+
+/* The file after @f over all sessions. Caller holds luo_lock. */
+static struct luo_file *luo_iter_file_after(struct luo_file *f)
+{
+	struct luo_session *s = f->session;
+
+	if (!list_is_last(&f->list, &s->files))
+		return list_next_entry(f, list);
+	while ((s = luo_iter_session_after(s)))
+		if (!list_empty(&s->files))
+			return list_first_entry(&s->files, struct luo_file,
+						list);
+	return NULL;
+}
 
 /* The @pos-th session, outgoing first. Caller holds luo_lock. */
 static struct luo_session *luo_iter_session_at(loff_t pos)
@@ -120,6 +157,7 @@ static struct luo_file *luo_iter_file_at(loff_t pos)
 static void luo_iter_fill_session(struct luo_session_info *info,
 				  struct luo_session *s)
 {
+	lockdep_assert_held(&luo_lock);
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, s->name, sizeof(info->name));
 	info->nr_files = s->nr_files;
@@ -132,7 +170,9 @@ static void luo_iter_fill_file(struct luo_file_info *info, struct luo_file *f)
 {
 	struct inode *inode = f->file ? file_inode(f->file) : NULL;
 
-	memset(info, 0, offsetof(struct luo_file_info, state));
+	lockdep_assert_held(&luo_lock);
+	/* All of it: no byte of the previous file's state may show. */
+	memset(info, 0, sizeof(*info));
 	memcpy(info->session, f->session->name, sizeof(info->session));
 	memcpy(info->compatible, f->compatible, sizeof(info->compatible));
 	if (f->handler)
@@ -159,12 +199,14 @@ static void *luo_iter_start(struct seq_file *seq, loff_t *pos, bool files)
 	if (files) {
 		struct luo_file *f = luo_iter_file_at(*pos);
 
+		priv->f = f;
 		v = f ? &priv->file : NULL;
 		if (f)
 			luo_iter_fill_file(&priv->file, f);
 	} else {
 		struct luo_session *s = luo_iter_session_at(*pos);
 
+		priv->s = s;
 		v = s ? &priv->session : NULL;
 		if (s)
 			luo_iter_fill_session(&priv->session, s);
@@ -185,8 +227,10 @@ static void *luo_iter_file_start(struct seq_file *seq, loff_t *pos)
 static void *luo_iter_session_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct luo_iter_priv *priv = seq->private;
-	struct luo_session *s = luo_iter_session_at(++*pos);
+	struct luo_session *s = luo_iter_session_after(priv->s);
 
+	++*pos;
+	priv->s = s;
 	if (!s)
 		return NULL;
 	luo_iter_fill_session(&priv->session, s);
@@ -196,8 +240,10 @@ static void *luo_iter_session_next(struct seq_file *seq, void *v, loff_t *pos)
 static void *luo_iter_file_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct luo_iter_priv *priv = seq->private;
-	struct luo_file *f = luo_iter_file_at(++*pos);
+	struct luo_file *f = luo_iter_file_after(priv->f);
 
+	++*pos;
+	priv->f = f;
 	if (!f)
 		return NULL;
 	luo_iter_fill_file(&priv->file, f);
@@ -274,8 +320,17 @@ static const struct bpf_iter_seq_info luo_iter_file_seq_info = {
 	.seq_priv_size	= sizeof(struct luo_iter_priv),
 };
 
+/* As opening /dev/liveupdate: CAP_BPF and CAP_PERFMON are not enough. */
+static int luo_iter_attach(struct bpf_prog *prog,
+			   union bpf_iter_link_info *linfo,
+			   struct bpf_iter_aux_info *aux)
+{
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
 static struct bpf_iter_reg luo_iter_session_reg = {
 	.target			= "luo_session",
+	.attach_target		= luo_iter_attach,
 	.ctx_arg_info_size	= 1,
 	.ctx_arg_info		= {
 		{ offsetof(struct bpf_iter__luo_session, info),
@@ -287,6 +342,7 @@ static struct bpf_iter_reg luo_iter_session_reg = {
 
 static struct bpf_iter_reg luo_iter_file_reg = {
 	.target			= "luo_file",
+	.attach_target		= luo_iter_attach,
 	.ctx_arg_info_size	= 1,
 	.ctx_arg_info		= {
 		{ offsetof(struct bpf_iter__luo_file, info),

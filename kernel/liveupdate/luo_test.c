@@ -22,6 +22,8 @@
  * "liveupdate_test.unknown" on the command line leaves the handler
  * unregistered, so its files have an unknown format in that kernel;
  * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel;
+ * "liveupdate_test.frozen_hold_ms=N" sleeps N ms after LUO froze for a
+ * kexec, luo_lock dropped, so that a test can act while LUO is frozen;
  * "liveupdate_test.flb_at_boot" has the late_initcall that registers the
  * handler get the incoming FLB, as a driver needing it at boot would, and
  * /sys/kernel/debug/liveupdate/test_flb_boot says how that went:
@@ -31,6 +33,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -78,6 +81,21 @@ MODULE_PARM_DESC(flb_fail, "the incoming FLB fails to retrieve");
 static bool luo_test_flb_at_boot;
 module_param_named(flb_at_boot, luo_test_flb_at_boot, bool, 0444);
 MODULE_PARM_DESC(flb_at_boot, "get the incoming FLB at boot (late_initcall)");
+
+static unsigned int luo_test_frozen_hold_ms;
+module_param_named(frozen_hold_ms, luo_test_frozen_hold_ms, uint, 0444);
+MODULE_PARM_DESC(frozen_hold_ms, "sleep this long after LUO froze for a kexec");
+
+/*
+ * After liveupdate_reboot() froze and serialized everything and dropped
+ * luo_lock, before the kexec goes on: a window in which userspace on the
+ * other CPU still runs, held open so that tests can act in it.
+ */
+void luo_test_frozen_hold(void)
+{
+	if (luo_test_frozen_hold_ms)
+		msleep(luo_test_frozen_hold_ms);
+}
 
 /* What liveupdate_flb_get_incoming() gave at boot, if asked. */
 static int luo_test_flb_boot_err = -ENODATA;

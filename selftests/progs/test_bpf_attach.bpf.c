@@ -8,6 +8,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 int preserved_v1, preserved_v2, unpreserved_v1, unpreserved_v2;
+int schemas_v2;	/* sum of ctx->schema in v2's unpreserve */
 int can_preserve_calls;
 
 static bool takes(struct luo_bpf_ctx *luo)
@@ -61,6 +62,8 @@ void BPF_PROG(attach_unpreserve_v2, struct luo_bpf_ctx *luo, struct file *file)
 	if (st && *st == 1)
 		unpreserved_v2 += 100;
 	unpreserved_v2++;
+	/* And still labelled with v1's schema: v2 has not written it. */
+	schemas_v2 += luo->schema;
 }
 
 SEC("struct_ops/can_preserve")
@@ -105,5 +108,31 @@ struct luo_bpf_ops thief = {
 	.can_preserve	= (void *)other_can_preserve,
 	.compatible	= "memfd-v2",
 	.backend	= "memfd-v2",
+	.schema		= 1,
+};
+
+/* bpf:attach-v1 again, over another backend: refused while retired. */
+SEC(".struct_ops.link")
+struct luo_bpf_ops other_backend = {
+	.can_preserve	= (void *)other_can_preserve,
+	.compatible	= "bpf:attach-v1",
+	.backend	= "guest_memfd_luo_v1",
+	.schema		= 1,
+};
+
+/* Backends a BPF handler cannot stand for: FLBs, their own identity. */
+SEC(".struct_ops.link")
+struct luo_bpf_ops flb_backend = {
+	.can_preserve	= (void *)other_can_preserve,
+	.compatible	= "bpf:flb-v1",
+	.backend	= "luo-test-v1",
+	.schema		= 1,
+};
+
+SEC(".struct_ops.link")
+struct luo_bpf_ops id_backend = {
+	.can_preserve	= (void *)other_can_preserve,
+	.compatible	= "bpf:id-v1",
+	.backend	= "kvm_vm_luo_v1",
 	.schema		= 1,
 };

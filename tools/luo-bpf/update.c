@@ -29,6 +29,51 @@
 #include "image.h"
 #include "luo-bpf.h"
 
+/* The kernel log from now on (/dev/kmsg at its end), or -1. */
+static int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * Who refused the reboot: the kernel names the handler, session, token
+ * and errno of each veto ("... vetoed the reboot for session 'S' token
+ * T: -16", "... freeze failed (-16), reboot aborted"). Show those lines,
+ * with the errno's name.
+ */
+static void show_vetoes(int fd)
+{
+	char rec[1024], *text, *nl, *num;
+	ssize_t n;
+	long e;
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text || (!strstr(text, "vetoed the reboot") &&
+			      !strstr(text, "reboot aborted")))
+			continue;
+		nl = strchr(++text, '\n');
+		if (nl)
+			*nl = '\0';
+		num = strrchr(text, '-');
+		e = num ? strtol(num + 1, NULL, 10) : 0;
+		if (e > 0 && e < 4096 && strerrorname_np(e))
+			p_err("kernel: %s [%s]", text, strerrorname_np(e));
+		else
+			p_err("kernel: %s", text);
+	}
+	close(fd);
+}
+
 /* Where a kernel booted with retain_initrd keeps its initramfs. */
 #define RUNNING_INITRD	"/sys/firmware/initrd"
 
@@ -338,7 +383,7 @@ int do_update(int argc, char **argv)
 	const char *handlers = NULL;
 	char cmdline[4096];
 	bool force = false, no_initrd = false;
-	int i, err, kfd, ifd = -1;
+	int i, err, kfd, ifd = -1, kmsg;
 	unsigned long flags = 0;
 	struct stat st;
 
@@ -392,11 +437,13 @@ int do_update(int argc, char **argv)
 		    cmdline, flags))
 		return p_err("kexec_file_load: %s", strerror(errno));
 	p_info("rebooting into %s: handlers freeze, sessions are handed over", image);
+	kmsg = kmsg_from_now();
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
 	err = errno;
 	/* Still here: a handler refused the freeze; unload the image. */
 	syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, KEXEC_FILE_UNLOAD);
-	return p_err("reboot refused: %s; nothing was handed over, every session is as it was",
-		     strerror(err));
+	show_vetoes(kmsg);
+	return p_err("reboot refused: %s (%s); nothing was handed over, every session is as it was",
+		     strerror(err), strerrorname_np(err));
 }
