@@ -64,7 +64,7 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 {
 	struct test_bpf_attach_bpf *skel;
 	struct bpf_link *link, *link2;
-	int luo, s, m1, m2, m3, r;
+	int luo, s, m1, m2, m3, m4, r;
 
 	skel = test_bpf_attach_bpf__open_and_load();
 	ASSERT_TRUE(skel, "open_and_load: %m");
@@ -94,6 +94,8 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, m2, 2), "preserve plain");
 	ASSERT_TRUE(skel->bss->preserved_v1 == 1,
 		    "v1 preserve ran %d times", skel->bss->preserved_v1);
+	ASSERT_TRUE(!skel->bss->empty_views,
+		    "a zero-byte state view was not NULL");
 	ASSERT_TRUE(skel->bss->can_preserve_calls == 2,
 		    "can_preserve asked %d times", skel->bss->can_preserve_calls);
 
@@ -134,6 +136,19 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 
 	/* Another compatible attaches and detaches cleanly. */
 	ASSERT_TRUE(attach_errno(skel->maps.other) == 0, "attach other");
+
+	/* A program's -ERESTARTSYS reaches userspace as EINVAL. */
+	link = bpf_map__attach_struct_ops(skel->maps.restart);
+	ASSERT_TRUE(link, "attach restart: %m");
+	s = liveupdate_create_session(luo, "restart");
+	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	m4 = luo_memfd_new("restart-1", 8192, 4);
+	ASSERT_OK(m4);
+	r = liveupdate_preserve_fd(s, m4, 1);
+	ASSERT_TRUE(r == -EINVAL, "preserve refused with -ERESTARTSYS: %d", r);
+	close(s);
+	close(m4);
+	ASSERT_OK(bpf_link__destroy(link));
 
 	/*
 	 * Compatible strings outside "bpf:<name>-v<N>" never attach (libbpf

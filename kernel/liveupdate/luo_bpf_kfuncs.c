@@ -35,14 +35,14 @@ __bpf_kfunc_start_defs();
  * @rdwr_buf_size: bytes wanted (a constant)
  *
  * Return: a pointer to @rdwr_buf_size bytes, or NULL if they do not lie
- * inside the state or the op has no writable state.
+ * inside the state, are none, or the op has no writable state.
  */
 __bpf_kfunc u8 *bpf_luo_state(struct luo_bpf_ctx *ctx, u32 off,
 			      const u32 rdwr_buf_size)
 {
 	struct luo_bpf_call *call = container_of(ctx, struct luo_bpf_call, ctx);
 
-	if (!call->state || off > ctx->state_size ||
+	if (!call->state || !rdwr_buf_size || off > ctx->state_size ||
 	    rdwr_buf_size > ctx->state_size - off)
 		return NULL;
 	return call->state + off;
@@ -57,14 +57,14 @@ __bpf_kfunc u8 *bpf_luo_state(struct luo_bpf_ctx *ctx, u32 off,
  * In the new kernel this is the state carried from the previous one,
  * written with schema @ctx->schema.
  *
- * Return: a pointer to @rdonly_buf_size bytes, or NULL.
+ * Return: a pointer to @rdonly_buf_size bytes, or NULL (as bpf_luo_state()).
  */
 __bpf_kfunc const u8 *bpf_luo_state_ro(struct luo_bpf_ctx *ctx, u32 off,
 				       const u32 rdonly_buf_size)
 {
 	struct luo_bpf_call *call = container_of(ctx, struct luo_bpf_call, ctx);
 
-	if (!call->state_ro || off > ctx->state_size ||
+	if (!call->state_ro || !rdonly_buf_size || off > ctx->state_size ||
 	    rdonly_buf_size > ctx->state_size - off)
 		return NULL;
 	return call->state_ro + off;

@@ -9,6 +9,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 int preserved_v1, preserved_v2, unpreserved_v1, unpreserved_v2;
 int schemas_v2;	/* sum of ctx->schema in v2's unpreserve */
+int empty_views;	/* zero-byte state views that were not NULL */
 int can_preserve_calls;
 
 static bool takes(struct luo_bpf_ctx *luo)
@@ -30,6 +31,8 @@ int BPF_PROG(attach_preserve_v1, struct luo_bpf_ctx *luo, struct file *file)
 
 	if (!st)
 		return -EINVAL;
+	if (bpf_luo_state(luo, 0, 0) || bpf_luo_state_ro(luo, 4, 0))
+		empty_views++;
 	*st = 1;
 	preserved_v1++;
 	return 0;
@@ -134,5 +137,27 @@ struct luo_bpf_ops id_backend = {
 	.can_preserve	= (void *)other_can_preserve,
 	.compatible	= "bpf:id-v1",
 	.backend	= "kvm_vm_luo_v1",
+	.schema		= 1,
+};
+
+/* A kernel-internal errno must not reach userspace as such. */
+SEC("struct_ops/preserve")
+int BPF_PROG(restart_preserve, struct luo_bpf_ctx *luo, struct file *file)
+{
+	return -512;	/* -ERESTARTSYS */
+}
+
+SEC("struct_ops/can_preserve")
+bool BPF_PROG(restart_can_preserve, struct luo_bpf_ctx *luo, struct file *file)
+{
+	return luo_has_prefix(luo->name, "memfd:restart-");
+}
+
+SEC(".struct_ops.link")
+struct luo_bpf_ops restart = {
+	.can_preserve	= (void *)restart_can_preserve,
+	.preserve	= (void *)restart_preserve,
+	.compatible	= "bpf:restart-v1",
+	.backend	= "memfd-v2",
 	.schema		= 1,
 };
