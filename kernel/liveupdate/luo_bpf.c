@@ -302,6 +302,34 @@ static void luo_bpf_backend_release(struct liveupdate_file_handler *backend,
 		fput(bargs.file);
 }
 
+/*
+ * FINISH of a file never retrieved, through the backend its record names
+ * (not the handler's: another backend's data is never parsed). If that
+ * backend is not registered, the memory stays reserved, with one line.
+ * Return: 0, or -ENOENT for a missing backend.
+ */
+static int luo_bpf_release_through(const struct liveupdate_file_op_args *args,
+				   struct luo_bpf_in_file *in)
+{
+	struct liveupdate_file_handler *backend;
+	int err = -ENOENT;
+
+	down_write(&luo_handlers_lock);
+	backend = luo_handler_find(in->backend);
+	if (backend && !str_has_prefix(backend->compatible,
+				       LIVEUPDATE_BPF_COMPAT_PREFIX))
+		err = luo_handler_get(backend);
+	up_write(&luo_handlers_lock);
+	if (err) {
+		pr_warn("session '%s' token %llu: backend '%s' of '%s' is missing, its memory stays reserved\n",
+			args->session, args->token, in->backend, in->compatible);
+		return err;
+	}
+	luo_bpf_backend_release(backend, args, in);
+	luo_handler_put(backend);
+	return 0;
+}
+
 /* Why a handler cannot take a file as it was handed over, or 0. */
 static int luo_bpf_in_check(struct luo_bpf_handler *h,
 			    const struct liveupdate_file_op_args *args,
@@ -475,6 +503,9 @@ static void luo_bpf_finish(struct liveupdate_file_op_args *args)
 		bargs.serialized_data = bf->backend_data;
 		bargs.private_data = bf->backend_private;
 		h->backend->ops->finish(&bargs);
+	} else if (in && strcmp(in->backend, h->backend->compatible)) {
+		/* Kept by another backend: only that one may read it. */
+		luo_bpf_release_through(args, in);
 	} else {
 		luo_bpf_backend_release(h->backend, args, in);
 	}
@@ -527,32 +558,16 @@ bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 		.token = token,
 		.serialized_data = data,
 	};
-	struct liveupdate_file_handler *backend;
 	struct luo_bpf_in_file *in;
-	int err = -ENOENT;
 
 	if (!str_has_prefix(compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
 		return false;
 	in = luo_bpf_in_take(session, token);
 	if (!in)
 		return false;
-
-	down_write(&luo_handlers_lock);
-	backend = luo_handler_find(in->backend);
-	if (backend && !str_has_prefix(backend->compatible,
-				       LIVEUPDATE_BPF_COMPAT_PREFIX))
-		err = luo_handler_get(backend);
-	up_write(&luo_handlers_lock);
-	if (err) {
-		pr_warn("session '%s' token %llu: backend '%s' of '%s' is missing, its memory stays reserved\n",
-			session, token, in->backend, compatible);
-		luo_bpf_in_put(in);
-		return true;
-	}
-	luo_bpf_backend_release(backend, &args, in);
-	luo_handler_put(backend);
-	pr_info("session '%s' token %llu: '%s' never loaded, finished through '%s'\n",
-		session, token, compatible, in->backend);
+	if (!luo_bpf_release_through(&args, in))
+		pr_info("session '%s' token %llu: '%s' never loaded, finished through '%s'\n",
+			session, token, compatible, in->backend);
 	luo_bpf_in_put(in);
 	return true;
 }
@@ -737,7 +752,8 @@ static struct luo_bpf_handler *luo_bpf_find(const void *kdata)
 /*
  * A retired handler of @compatible still bound to files writes its node
  * into the handover with its own backend; one of another backend would
- * make the next kernel refuse one of the two (luo_bpf_in_check_handler()).
+ * leave the next kernel able to retrieve the files of only one of the
+ * two (luo_bpf_in_check()).
  * Caller holds luo_lock.
  */
 static int luo_bpf_check_retired(const char *compatible, const char *backend)
@@ -787,9 +803,7 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 	err = -EBUSY;
 	if (luo_bpf_find(kdata) || luo_frozen)
 		goto err_unlock;
-	err = luo_bpf_in_check_handler(ops->compatible, ops->backend);
-	if (err)
-		goto err_unlock;
+	luo_bpf_in_check_handler(ops->compatible, ops->backend);
 
 	err = luo_bpf_check_retired(ops->compatible, ops->backend);
 	if (err)

@@ -184,7 +184,7 @@ struct luo_bpf_in_file *luo_bpf_in_blank(const char *session, u64 token,
 					 const char *backend);
 void luo_bpf_in_keep(struct luo_bpf_in_file *in);
 void luo_bpf_in_put(struct luo_bpf_in_file *in);
-int luo_bpf_in_check_handler(const char *compatible, const char *backend);
+void luo_bpf_in_check_handler(const char *compatible, const char *backend);
 
 /* luo_bpf_kfuncs.c */
 int luo_bpf_kfuncs_init(void);

@@ -208,6 +208,15 @@ void luo_bpf_fdt_damage_first_file(void)
 	    fdt_setprop_inplace_u32(fdt, file, LUO_BPF_FDT_SCHEMA, 0))
 		pr_warn("test: no BPF file node to damage\n");
 }
+
+/* Test damage: the outgoing tree as serialized, and its size; or NULL. */
+void *luo_bpf_fdt_test_tree(size_t *len)
+{
+	if (!luo_bpf_fdt_out)
+		return NULL;
+	*len = fdt_totalsize(luo_bpf_fdt_out);
+	return luo_bpf_fdt_out;
+}
 #endif
 
 /* ---- Incoming ---------------------------------------------------------- */
@@ -455,24 +464,29 @@ void luo_bpf_in_put(struct luo_bpf_in_file *in)
 }
 
 /*
- * May a handler of @compatible over @backend attach? Not if the previous
- * kernel's files of that compatible were kept by another backend: their
- * memory is in a format it cannot read. Caller holds luo_lock.
+ * A handler of @compatible over @backend attaches: say if files of that
+ * compatible were handed over kept by another backend. Their memory is in
+ * a format this backend cannot read: each of them is refused at retrieve
+ * (EPROTO, memory kept) until a handler over their backend attaches. One
+ * damaged record must not keep a handler from every other file.
+ * Caller holds luo_lock.
  */
-int luo_bpf_in_check_handler(const char *compatible, const char *backend)
+void luo_bpf_in_check_handler(const char *compatible, const char *backend)
 {
-	struct luo_bpf_in_file *in;
+	struct luo_bpf_in_file *in, *other = NULL;
+	unsigned long n = 0;
 	int bkt;
 
 	hash_for_each(luo_bpf_in_table, bkt, in, hnode) {
 		if (!strcmp(in->compatible, compatible) &&
 		    strcmp(in->backend, backend)) {
-			pr_warn("'%s' over '%s' refused: incoming files use backend '%s'\n",
-				compatible, backend, in->backend);
-			return -EPROTO;
+			other = in;
+			n++;
 		}
 	}
-	return 0;
+	if (n)
+		pr_warn("'%s' over '%s': %lu incoming files of it use backend '%s' (or another): they stay reserved for a handler over theirs\n",
+			compatible, backend, n, other->backend);
 }
 
 /* Boot: read what the previous kernel handed over, set up the outgoing tree. */

@@ -304,7 +304,7 @@ static char luo_test_damage[16];
 static u64 luo_test_rnd;
 
 static const char *const luo_test_parts[] = {
-	"header", "sessions", "files", "memfd", "fdt", "tracker",
+	"header", "sessions", "files", "memfd", "fdt", "tracker", "bpf",
 };
 
 /* Is @how "flip-<part>" or "trunc-<part>" of a part we know? */
@@ -335,7 +335,8 @@ static bool luo_test_random_damage(const char *how)
  *	 block a random entry count), where <part> is "header" (LUO's),
  *	 "sessions" (the first session block), "files" (the first session's
  *	 first file block), "memfd" (the first memfd descriptor there), "fdt"
- *	 (KHO's root FDT) or "tracker" (KHO's root table)
+ *	 (KHO's root FDT), "tracker" (KHO's root table) or "bpf" (the
+ *	 "luo-bpf" tree of BPF handlers' state)
  *
  * Test only. For "compatible" and "loop" the next kernel must refuse the
  * sessions with a log line, release what it read, and fail every open of
@@ -441,6 +442,14 @@ static void luo_test_apply_random(u64 sessions_pa)
 
 	if (!strcmp(part, "header")) {
 		luo_test_damage_bytes(luo_header, sizeof(*luo_header), trunc);
+		return;
+	}
+	if (!strcmp(part, "bpf")) {
+		size_t len;
+		void *tree = luo_bpf_fdt_test_tree(&len);
+
+		if (tree)
+			luo_test_damage_bytes(tree, len, trunc);
 		return;
 	}
 	if (!strcmp(part, "fdt") || !strcmp(part, "tracker")) {
