@@ -466,7 +466,8 @@ static bool luo_bpf_can_finish(struct liveupdate_file_op_args *args)
 	if (!bf || !args->retrieved) {
 		/* Not retrieved: the program is asked with no file. */
 		in = luo_bpf_in_find(args->session, args->token);
-		if (!in || !h->ops->can_finish)
+		if (!in || !h->ops->can_finish ||
+		    strcmp(in->compatible, h->fh.compatible))
 			return true;
 		luo_bpf_call_in(&call, args, NULL, in, 0);
 		return h->ops->can_finish(&call.ctx, NULL);
@@ -493,7 +494,8 @@ static void luo_bpf_finish(struct liveupdate_file_op_args *args)
 
 	if (!bf)
 		in = luo_bpf_in_take(args->session, args->token);
-	if (in && h->ops->finish) {
+	/* The program sees no state written for another handler. */
+	if (in && h->ops->finish && !strcmp(in->compatible, h->fh.compatible)) {
 		luo_bpf_call_in(&call, args, args->file, in,
 				args->retrieved ? LUO_BPF_F_RETRIEVED : 0);
 		h->ops->finish(&call.ctx, args->file);

@@ -328,8 +328,10 @@ static bool luo_test_random_damage(const char *how)
  *	 session, or the only one, claims one file more than it has),
  *	 "memfd-dup" (in the folio array of the first memfd, see "memfd"
  *	 below, entry 2 takes the index of entry 10: two folios for one
- *	 index, the second met right after its predecessor), "bpf-node"
- *	 (the first file node of the "luo-bpf" tree gets schema 0); or
+ *	 index, the second met right after its predecessor), "bpf-node",
+ *	 "bpf-dup" or "bpf-compat" (a malformed file node, two nodes of one
+ *	 file, a handler node's compatible changed: see luo_bpf_fdt_damage());
+ *	 or
  *	 random damage, "flip-<part>:<seed>" (one to four bit flips) or
  *	 "trunc-<part>:<seed>" (zeroes from a random offset on, and for a
  *	 block a random entry count), where <part> is "header" (LUO's),
@@ -343,7 +345,8 @@ static bool luo_test_random_damage(const char *how)
  * /dev/liveupdate with EIO. For "session" it must drop that session alone,
  * with a log line, and release the memory of its files. For "memfd-dup",
  * RETRIEVE_FD of that memfd must fail with EINVAL and a log line, and give
- * every page back. For "bpf-node" only that file loses its state. Random damage must
+ * every page back. For "bpf-*" only the files of the damaged nodes lose
+ * their state, and none its memory. Random damage must
  * never crash the next kernel.
  *
  * Return: 0 or -EINVAL for an unknown @how.
@@ -364,7 +367,8 @@ int luo_test_set_damage(const char *how)
 			return -EINVAL;
 	} else if (strcmp(how, "compatible") && strcmp(how, "loop") &&
 		   strcmp(how, "session") && strcmp(how, "memfd-dup") &&
-		   strcmp(how, "bpf-node")) {
+		   strcmp(how, "bpf-node") && strcmp(how, "bpf-dup") &&
+		   strcmp(how, "bpf-compat")) {
 		return -EINVAL;
 	}
 	mutex_lock(&luo_lock);
@@ -511,8 +515,8 @@ static void luo_test_apply_damage(u64 sessions_pa)
 		le64_add_cpu(&ser->file_count, 1);
 	} else if (!strcmp(luo_test_damage, "memfd-dup")) {
 		luo_test_memfd_dup(sessions_pa);
-	} else if (!strcmp(luo_test_damage, "bpf-node")) {
-		luo_bpf_fdt_damage_first_file();
+	} else if (str_has_prefix(luo_test_damage, "bpf-")) {
+		luo_bpf_fdt_damage(luo_test_damage);
 	} else if (luo_test_random_damage(luo_test_damage)) {
 		luo_test_apply_random(sessions_pa);
 		pr_warn("test: outgoing handover damaged (%s)\n", luo_test_damage);

@@ -195,11 +195,11 @@ void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 		       u32 *schema, u32 *state_size, u8 *state);
 int luo_iter_init(void);
 /* CONFIG_LIVEUPDATE_TEST */
-void luo_bpf_fdt_damage_first_file(void);
+void luo_bpf_fdt_damage(const char *how);
 void *luo_bpf_fdt_test_tree(size_t *len);
 #else
 static inline int luo_bpf_serialize(void) { return 0; }
-static inline void luo_bpf_fdt_damage_first_file(void) { }
+static inline void luo_bpf_fdt_damage(const char *how) { }
 static inline void *luo_bpf_fdt_test_tree(size_t *len) { return NULL; }
 static inline bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 					    const char *compatible, u64 data)
