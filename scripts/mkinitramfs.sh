@@ -38,6 +38,10 @@ strip --strip-debug "$root"/bin/luo-*
 for f in "$build"/bpf/*.bpf.o; do
 	[ -f "$f" ] && install -D -m 0644 "$f" "$root/lib/luo-bpf/$(basename "$f")"
 done
+# Objects the tool's tests load by path, as a user would (not skeletons).
+for f in "$build"/selftests/test_tool_*.bpf.o; do
+	[ -f "$f" ] && install -D -m 0644 "$f" "$root/lib/luo-bpf/test/$(basename "$f")"
+done
 # bpftool, for "bpftool iter pin" and "bpftool struct_ops show" in tests:
 # Debian's is dynamic, so its libraries come along.
 if command -v bpftool >/dev/null; then

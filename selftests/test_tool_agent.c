@@ -145,6 +145,11 @@ LUO_TEST(tool_agent_exit, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(c >= 0, "connect: %s", strerror(-c));
 	m = luo_memfd_new("exit", SIZE, 1);
 	ASSERT_OK(m);
+	/* A failed first preserve leaves no empty session behind. */
+	ASSERT_TRUE(luo_agent_preserve(c, "bad", 1, 1) == -ENOENT,
+		    "a first preserve no handler takes");
+	tool_run(&o, LUO_BPF " session list");
+	ASSERT_TRUE(!strstr(o.out, "0:bad"), "empty session left: %s", o.out);
 	ASSERT_TRUE(!luo_agent_preserve(c, "x", 7, m), "preserve");
 	ASSERT_TRUE(preserve_without_fd(c) == -EBADF, "no fd attached");
 	ASSERT_TRUE(luo_agent_preserve(c, "x", 8, 1) == -ENOENT,

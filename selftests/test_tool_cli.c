@@ -7,9 +7,14 @@
  */
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "json_flat.h"
 #include "liveupdate.h"
 #include "tool_util.h"
+#include "vmram.h"
+
+#define VMRAM_PIN	"/sys/fs/bpf/luo-bpf/vmram-v1"
 
 static struct tool_out o;
 static char flat[1 << 16];
@@ -43,7 +48,9 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 	};
 	char cmd[256];
 	unsigned int i;
-	int luo, s, m;
+	struct vmram_vm vm = { };
+	uint64_t token = 78;
+	int luo, s, m, v, fd;
 
 	/* Help of each object, and the exit codes in the top-level help. */
 	ASSERT_TRUE(!tool_run(&o, LUO_BPF " --help") &&
@@ -92,6 +99,36 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 		    json_has(flat, "[0].status", "outgoing") &&
 		    json_has(flat, "[0].size", "12288") &&
 		    json_has(flat, "[0].bytes", "12288"), "file fields:\n%s", flat);
+
+	/*
+	 * A handler holding a file: unload is refused (it would keep running
+	 * and may veto the reboot, its settings unpinned); --force detaches
+	 * it and keeps its maps pinned.
+	 */
+	vm.guest_base = 1ULL << 32;
+	vm.abi_version = 1;
+	fd = bpf_obj_get(VMRAM_PIN "/maps/vmram_vms");
+	ASSERT_TRUE(fd >= 0 && !bpf_map_update_elem(fd, &token, &vm, BPF_ANY),
+		    "describe the VM through the pinned map: %m");
+	close(fd);
+	v = luo_memfd_new("vmram-cli", 8192, 5);
+	ASSERT_TRUE(v >= 0 && !liveupdate_preserve_fd(s, v, token),
+		    "preserve under the handler");
+	ASSERT_TRUE(json_ok(LUO_BPF " --json handler list") &&
+		    json_has(flat, "[0].files", "1"), "handler list files:\n%s",
+		    flat);
+	ASSERT_TRUE(fails(LUO_BPF " handler unload vmram-v1", 3,
+			  "bpf:vmram-v1 holds 1 preserved file"),
+		    "unload of a handler holding a file");
+	ASSERT_TRUE(!access(VMRAM_PIN "/link", F_OK), "link pin kept");
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler unload --force vmram-v1") &&
+		    access(VMRAM_PIN "/link", F_OK) &&
+		    !access(VMRAM_PIN "/maps/vmram_vms", F_OK),
+		    "unload --force: %s %s", o.out, o.err);
+	ASSERT_TRUE(json_ok(LUO_BPF " --json handler list") &&
+		    json_has(flat, "[0].files", "1") &&
+		    json_has(flat, "[0].pinned", ""), "retired handler:\n%s", flat);
+
 	ASSERT_TRUE(json_ok(LUO_BPF " --json kho dump out") &&
 		    json_has(flat, "name", "/") &&
 		    json_has(flat, "compatible", "kho-v4"), "kho dump:\n%s", flat);
@@ -111,6 +148,9 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 			  "cannot open /nonexistent.bpf.o"), "bad object");
 	ASSERT_TRUE(fails(LUO_BPF " handler unload nosuch", 1,
 			  "no handler 'nosuch'"), "unknown handler");
+	ASSERT_TRUE(fails(LUO_BPF " handler load " BPF_OBJS "/test/test_tool_cli.bpf.o", 1,
+			  "cannot attach 'bpf:big-v1' from " BPF_OBJS "/test/test_tool_cli.bpf.o: state_size 5000 is above the limit of 4000 bytes"),
+		    "a handler over the state limit");
 	ASSERT_TRUE(fails(LUO_BPF " state dump /etc/passwd", 1,
 			  "not a valid FDT"), "bad state tree");
 	ASSERT_TRUE(fails(LUO_BPF " state dump", 1, "cannot read"),
@@ -122,10 +162,11 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(fails(LUO_BPF " agent", 1, "another agent holds it"),
 		    "agent while /dev/liveupdate is open");
 
-	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler unload vmram-v1") &&
-		    access("/sys/fs/bpf/luo-bpf/vmram-v1", F_OK),
-		    "unload: %s", o.err);
+	/* Its file gone, the leftover map pins go too. */
 	close(s);
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler unload vmram-v1") &&
+		    access(VMRAM_PIN, F_OK), "unload: %s", o.err);
+	close(v);
 	close(luo);
 	return LUO_PASS;
 }

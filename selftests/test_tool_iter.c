@@ -3,8 +3,9 @@
  * test_tool_iter.c - the LUO iterators as a user reaches them with
  * bpftool: "bpftool iter pin bpf/luo_{sessions,files}.bpf.o" and cat,
  * against the sessions and files the test made - outgoing, then incoming
- * in the new kernel (unbound, then retrieved), with a BPF handler's
- * backend, schema and state. bpftool struct_ops show lists the handler.
+ * in the new kernel (before /dev/liveupdate is opened, unbound, then
+ * retrieved), with a BPF handler's backend, schema and state. bpftool
+ * struct_ops show lists the handler.
  */
 #include <unistd.h>
 
@@ -60,12 +61,12 @@ LUO_TEST(tool_iter, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	int luo, a, b, m1, m2, r;
 
 	hex(vm.uuid, sizeof(vm.uuid), uuid);
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
 	if (pin_iters() != LUO_PASS)
 		return LUO_FAIL;
 
 	if (ctx->stage == 1) {
+		luo = liveupdate_open();
+		ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
 		r = vmram_attach(&h, 1);
 		ASSERT_TRUE(!r, "attach vmram: %s", strerror(-r));
 		ASSERT_TRUE(!tool_run(&o, "bpftool struct_ops show") &&
@@ -95,7 +96,10 @@ LUO_TEST(tool_iter, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		return luo_handover();
 	}
 
-	/* Incoming, before anything is retrieved or any handler loaded. */
+	/*
+	 * Incoming, before /dev/liveupdate is opened (no agent yet), anything
+	 * retrieved or any handler loaded.
+	 */
 	ASSERT_TRUE(has_line(SESS_PIN, "vm-iter\tincoming\t2"), "incoming session");
 	ASSERT_TRUE(has_line(SESS_PIN, "empty\tincoming\t0"), "empty session");
 	ASSERT_TRUE(has_line(FILE_PIN, "vm-iter\t1\tmemfd-v2\t-\tincoming\t0\t0\t-\t-\t-"),
@@ -105,6 +109,8 @@ LUO_TEST(tool_iter, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(strstr(o.out, line), "incoming BPF file '%s' in:\n%s",
 		    line, o.out);
 
+	luo = liveupdate_open();
+	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
 	a = liveupdate_retrieve_session(luo, "vm-iter");
 	ASSERT_TRUE(a >= 0, "retrieve session: %s", strerror(-a));
 	m1 = liveupdate_retrieve_fd(a, 1);

@@ -14,7 +14,8 @@
  * it each step goes from the element before, so a listing is linear in
  * the number of files; only a read() that resumes seeks from the head.
  *
- * Names, tokens and state of every session are as sensitive as
+ * Incoming sessions are listed even before /dev/liveupdate is first
+ * opened. Names, tokens and state of every session are as sensitive as
  * /dev/liveupdate itself: attaching an iterator needs CAP_SYS_ADMIN, as
  * opening it does.
  */
@@ -195,6 +196,13 @@ static void *luo_iter_start(struct seq_file *seq, loff_t *pos, bool files)
 	struct luo_iter_priv *priv = seq->private;
 	void *v;
 
+	/*
+	 * What the previous kernel handed over is listed before anyone
+	 * opens /dev/liveupdate (an agent not started yet): reading it is
+	 * what the first open does. A handover that cannot be read lists
+	 * no incoming session; the open says why.
+	 */
+	luo_ensure_incoming();
 	mutex_lock(&luo_lock);
 	if (files) {
 		struct luo_file *f = luo_iter_file_at(*pos);

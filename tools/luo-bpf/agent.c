@@ -54,6 +54,25 @@ static void agent_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * After a RETRIEVE_FD refused with EOPNOTSUPP: the file's format has no
+ * handler in this kernel yet. Name it, so that the operator knows which
+ * handler to load (the memory stays reserved until then).
+ */
+static void retrieve_hint(const char *session, unsigned long long token)
+{
+	struct luo_file_row *rows;
+	int n, i;
+
+	if (luo_iter_files(&rows, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if (!strcmp(rows[i].session, session) && rows[i].token == token)
+			agent_log("'%s' token %llu: no handler for '%s' is loaded: load it first (luo-bpf handler load OBJ), then retrieve again",
+				  session, token, rows[i].compatible);
+	free(rows);
+}
+
 static void on_signal(int sig)
 {
 	stop = sig;
@@ -135,6 +154,11 @@ static int handle(int luo, uid_t uid, pid_t pid, const struct luo_agent_msg *m,
 		agent_log("uid %u pid %d: preserve '%s' token %llu: %s", uid,
 			  pid, name, (unsigned long long)m->token,
 			  err ? strerror(-err) : "ok");
+		if (err && !s->files) {
+			/* No empty session is carried to the next kernel. */
+			close(s->out_fd);
+			s->out_fd = -1;
+		}
 		return err;
 	case LUO_AGENT_RETRIEVE:
 		s = find_session(name, true);
@@ -149,6 +173,8 @@ static int handle(int luo, uid_t uid, pid_t pid, const struct luo_agent_msg *m,
 		agent_log("uid %u pid %d: retrieve '%s' token %llu: %s", uid,
 			  pid, name, (unsigned long long)m->token,
 			  fd < 0 ? strerror(-fd) : "ok");
+		if (fd == -EOPNOTSUPP)
+			retrieve_hint(name, m->token);
 		if (fd < 0)
 			return fd;
 		*out_fd = fd;

@@ -7,8 +7,11 @@
  * link (the handler stays attached after the tool exits) and the
  * object's other maps (for the VMM or agent to fill). unload removes the
  * pins: the link goes, the kernel retires the handler (files already
- * bound keep it until they are done). update swaps the programs of the
- * attached handler with those of a new object (bpf_link update).
+ * bound keep it until they are done). While files are bound it refuses:
+ * the retired handler would still run, and may veto the reboot, with its
+ * settings out of reach; --force detaches it and keeps its map pins, so
+ * that they stay reachable. update swaps the programs of the attached
+ * handler with those of a new object (bpf_link update).
  */
 #include <errno.h>
 #include <dirent.h>
@@ -70,6 +73,80 @@ static const char *map_compatible(const struct bpf_object *obj,
 	if (!data || off < 0 || (size_t)off + 48 > size)
 		return NULL;
 	return data + off;
+}
+
+/* Member @name of the handler @map declares, as a u32; 0 if absent. */
+static __u32 map_u32(const struct bpf_object *obj, const struct bpf_map *map,
+		     const char *name)
+{
+	int off = member_off(bpf_object__btf(obj),
+			     bpf_map__btf_value_type_id(map), name);
+	size_t size;
+	const char *data = bpf_map__initial_value((struct bpf_map *)map, &size);
+	__u32 v;
+
+	if (!data || off < 0 || (size_t)off + sizeof(v) > size)
+		return 0;
+	memcpy(&v, data + off, sizeof(v));
+	return v;
+}
+
+/* Is @c "bpf:<name>-v<N>", <name> of [a-z0-9._-], as the kernel wants? */
+static bool compat_valid(const char *c)
+{
+	const char *v, *p;
+
+	if (strncmp(c, "bpf:", 4))
+		return false;
+	c += 4;
+	v = strrchr(c, '-');
+	if (!v || v == c || v[1] != 'v' || !v[2])
+		return false;
+	for (p = v + 2; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	for (p = c; p < v; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._-", *p)))
+			return false;
+	return true;
+}
+
+/* What an attach errno means for handler @compat of @map, in words. */
+static const char *attach_reason(const struct bpf_object *obj,
+				 const struct bpf_map *map, const char *compat,
+				 int err, char *buf, size_t len)
+{
+	switch (err) {
+	case EINVAL:
+		if (map_u32(obj, map, "state_size") > LUO_BPF_STATE_LIMIT)
+			snprintf(buf, len, "state_size %u is above the limit of %d bytes",
+				 map_u32(obj, map, "state_size"),
+				 LUO_BPF_STATE_LIMIT);
+		else if (!map_u32(obj, map, "schema"))
+			snprintf(buf, len, "schema must be 1 or more");
+		else if (!compat_valid(compat))
+			snprintf(buf, len, "compatible '%s' is not bpf:<name>-v<N>, <name> of [a-z0-9._-]",
+				 compat);
+		else
+			snprintf(buf, len, "%s (flags must be 0, can_preserve is required)",
+				 strerror(err));
+		return buf;
+	case EEXIST:
+		return "a handler of that compatible is attached already (handler list; update or unload it)";
+	case EBUSY:
+		return "this handler is attached already, or a live update is under way";
+	case ENOENT:
+		return "this kernel has no such backend (the .backend field)";
+	case EPROTO:
+		return "a retired handler of that compatible still holds files kept by another backend";
+	case EOPNOTSUPP:
+		return "the backend cannot carry BPF handlers, or live update is off (liveupdate=on)";
+	case EPERM:
+		return "attaching a handler needs CAP_SYS_ADMIN";
+	default:
+		return strerror(err);
+	}
 }
 
 static const char *short_name(const char *compatible)
@@ -173,8 +250,12 @@ static int handler_load(const char *path)
 		}
 		link = bpf_map__attach_struct_ops(map);
 		if (!link) {
-			err = p_err("cannot attach '%s' from %s: %s", compat,
-				    path, strerror(errno));
+			char why[160];
+			int e = errno;
+
+			err = p_err("cannot attach '%s' from %s: %s", compat, path,
+				    attach_reason(obj, map, compat, e, why,
+						  sizeof(why)));
 			break;
 		}
 		snprintf(dir, sizeof(dir), "%s/%s", LUO_BPFFS_DIR,
@@ -254,16 +335,50 @@ out_link:
 	return err;
 }
 
-static int handler_unload(const char *name)
+/* Files bound to handler @compatible now (preserved, or retrieved), or -1. */
+static int bound_files(const char *compatible)
 {
-	char dir[PATH_MAX];
+	struct luo_file_row *rows;
+	int n, i, count = 0;
+
+	if (luo_iter_files(&rows, &n))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!strcmp(rows[i].handler, compatible) &&
+		    (!strcmp(rows[i].status, "outgoing") ||
+		     !strcmp(rows[i].status, "retrieved")))
+			count++;
+	free(rows);
+	return count;
+}
+
+static int handler_unload(const char *name, bool force)
+{
+	char dir[PATH_MAX / 2], path[PATH_MAX], compat[64];
 	struct stat st;
+	int files;
 
 	snprintf(dir, sizeof(dir), "%s/%s", LUO_BPFFS_DIR, short_name(name));
 	if (stat(dir, &st))
 		return p_err("no handler '%s' loaded by %s", name, prog_name);
+	snprintf(compat, sizeof(compat), "bpf:%s", short_name(name));
+	snprintf(path, sizeof(path), "%s/link", dir);
+	files = access(path, F_OK) ? 0 : bound_files(compat);
+	if (files < 0)
+		return LUO_EXIT_ERROR;
+	if (files && !force) {
+		p_err("%s holds %d preserved file%s: detached, it would still run for them (and may veto the reboot); finish or unpreserve them first, or unload --force (its maps stay pinned in %s/maps)",
+		      compat, files, files == 1 ? "" : "s", dir);
+		return LUO_EXIT_REFUSED;
+	}
+	if (files) {
+		unlink(path);
+		printf("%s detached; its %d file%s keep it, its maps stay pinned in %s/maps\n",
+		       compat, files, files == 1 ? "" : "s", dir);
+		return LUO_EXIT_OK;
+	}
 	unpin_dir(dir);
-	printf("%s detached (files already preserved keep it)\n", name);
+	printf("%s detached\n", compat);
 	return LUO_EXIT_OK;
 }
 
@@ -301,8 +416,9 @@ static int handler_list(void)
 {
 	int data_off, c_off, b_off, s_off, z_off, value_id, ops_id;
 	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct luo_file_row *rows;
+	int n = 0, nrows, files, i;
 	__u32 id = 0;
-	int n = 0;
 
 	if (!vmlinux)
 		return p_err("no kernel BTF: %s", strerror(errno));
@@ -318,11 +434,16 @@ static int handler_list(void)
 	s_off = member_off(vmlinux, ops_id, "schema");
 	z_off = member_off(vmlinux, ops_id, "state_size");
 
+	if (luo_iter_files(&rows, &nrows)) {
+		btf__free(vmlinux);
+		return LUO_EXIT_ERROR;
+	}
 	if (json_output)
 		json_begin_array();
 	else
-		printf("%-6s %-24s %-12s %-6s %-6s %s\n", "MAP", "COMPATIBLE",
-		       "BACKEND", "SCHEMA", "STATE", "PINNED");
+		printf("%-6s %-24s %-12s %-6s %-6s %-6s %s\n", "MAP",
+		       "COMPATIBLE", "BACKEND", "SCHEMA", "STATE", "FILES",
+		       "PINNED");
 	while (!bpf_map_get_next_id(id, &id)) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info), zero = 0;
@@ -343,6 +464,9 @@ static int handler_list(void)
 		close(fd);
 		ops = value + data_off;
 		pinned_dir_of(id, pinned, sizeof(pinned));
+		files = 0;
+		for (i = 0; i < nrows; i++)
+			files += !strcmp(rows[i].handler, ops + c_off);
 		n++;
 		if (json_output) {
 			json_begin_object();
@@ -351,18 +475,20 @@ static int handler_list(void)
 			json_string("backend", ops + b_off);
 			json_u64("schema", *(const __u32 *)(ops + s_off));
 			json_u64("state_size", *(const __u32 *)(ops + z_off));
+			json_u64("files", files);
 			json_string("pinned", pinned);
 			json_end_object();
 		} else {
-			printf("%-6u %-24s %-12s %-6u %-6u %s\n", id,
+			printf("%-6u %-24s %-12s %-6u %-6u %-6d %s\n", id,
 			       ops + c_off, ops + b_off,
 			       *(const __u32 *)(ops + s_off),
-			       *(const __u32 *)(ops + z_off),
+			       *(const __u32 *)(ops + z_off), files,
 			       pinned[0] ? pinned : "- (not pinned or retired)");
 		}
 	}
 	if (json_output)
 		json_end_array();
+	free(rows);
 	btf__free(vmlinux);
 	return LUO_EXIT_OK;
 }
@@ -372,18 +498,22 @@ static int handler_help(void)
 	printf("Usage: %s handler load OBJ\n"
 	       "       %s handler list\n"
 	       "       %s handler update NAME OBJ\n"
-	       "       %s handler unload NAME\n"
+	       "       %s handler unload [--force] NAME\n"
 	       "       %s handler help\n"
 	       "\n"
 	       "load:   attach every luo_bpf_ops handler in OBJ (a .bpf.o built with\n"
 	       "        clang) and pin it with its maps in %s/NAME/\n"
 	       "        (NAME: the compatible without \"bpf:\"), so it stays attached.\n"
-	       "list:   the BPF handlers in the kernel, attached or retired.\n"
+	       "list:   the BPF handlers in the kernel, attached or retired, and\n"
+	       "        the files bound to each (FILES).\n"
 	       "update: replace the programs of handler NAME with those of OBJ, also\n"
 	       "        for files already bound to it (same compatible, backend and\n"
 	       "        state size; the schema may grow).\n"
-	       "unload: detach handler NAME; files it already took keep it until\n"
-	       "        they are finished or unpreserved.\n",
+	       "unload: detach handler NAME and remove its pins. Refused (exit 3)\n"
+	       "        while files are bound to it: it would keep running for them,\n"
+	       "        and may veto the reboot. --force detaches it anyway and keeps\n"
+	       "        its maps pinned, so its settings stay reachable; unload it\n"
+	       "        again once its files are done to remove them.\n",
 	       prog_name, prog_name, prog_name, prog_name, prog_name,
 	       LUO_BPFFS_DIR);
 	return LUO_EXIT_OK;
@@ -401,6 +531,9 @@ int do_handler(int argc, char **argv)
 	if (!strcmp(argv[0], "update") && argc == 3)
 		return handler_update(argv[1], argv[2]);
 	if (!strcmp(argv[0], "unload") && argc == 2)
-		return handler_unload(argv[1]);
+		return handler_unload(argv[1], false);
+	if (!strcmp(argv[0], "unload") && argc == 3 &&
+	    !strcmp(argv[1], "--force"))
+		return handler_unload(argv[2], true);
 	return p_usage("handler", "bad command or arguments");
 }

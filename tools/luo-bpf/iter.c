@@ -69,6 +69,20 @@ out:
 	return buf;
 }
 
+/*
+ * Why an iterator would not load. Without the luo_session/luo_file
+ * targets (a kernel without CONFIG_LIVEUPDATE_BPF, or LUO off) the
+ * kernel answers ESRCH or ENOENT: say that, not "No such process".
+ */
+static const char *no_iter_reason(int err)
+{
+	if (err == ESRCH || err == ENOENT)
+		return "this kernel has no LUO iterators (CONFIG_LIVEUPDATE_BPF, and liveupdate=on)";
+	if (err == EPERM)
+		return "reading LUO needs CAP_SYS_ADMIN";
+	return strerror(err);
+}
+
 /* Split @line at tabs into at most @max fields; returns the count. */
 static int split_tabs(char *line, char **f, int max)
 {
@@ -101,7 +115,7 @@ int luo_iter_sessions(struct luo_session_row **rows, int *n)
 	skel = luo_sessions_bpf__open_and_load();
 	if (!skel)
 		return p_err("cannot load the session iterator: %s",
-			     strerror(errno));
+			     no_iter_reason(errno));
 	buf = iter_read(skel->progs.luo_sessions);
 	luo_sessions_bpf__destroy(skel);
 	if (!buf)
@@ -140,7 +154,7 @@ int luo_iter_files(struct luo_file_row **rows, int *n)
 	skel = luo_files_bpf__open_and_load();
 	if (!skel)
 		return p_err("cannot load the file iterator: %s",
-			     strerror(errno));
+			     no_iter_reason(errno));
 	buf = iter_read(skel->progs.luo_files);
 	luo_files_bpf__destroy(skel);
 	if (!buf)

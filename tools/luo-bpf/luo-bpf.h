@@ -44,6 +44,9 @@ void json_u64(const char *key, unsigned long long val);
 void json_s64(const char *key, long long val);
 void json_bool(const char *key, bool val);
 
+/* Bytes of state a BPF handler may carry per file (kernel: LUO_BPF_STATE_MAX). */
+#define LUO_BPF_STATE_LIMIT	4000
+
 /* iter.c: what the kernel's iterators list */
 struct luo_file_row {
 	char session[64];
