@@ -52,6 +52,9 @@ extern const u8 *bpf_luo_state_ro(struct luo_bpf_ctx *ctx, u32 off,
 /* Read the file's bytes; preserve and retrieve only (sleepable). */
 extern int bpf_luo_file_pread(struct file *file, u64 off, u8 *buf,
 			      u32 buf__sz) __ksym;
+/* freeze: why it vetoes, for the kernel's line and the operator. */
+extern int bpf_luo_veto_reason(struct luo_bpf_ctx *ctx,
+			       const char *reason__str) __ksym;
 
 /* The whole state as a @type, writable or read-only. */
 #define luo_state(ctx, type) \

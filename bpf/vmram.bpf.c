@@ -83,8 +83,7 @@ int BPF_PROG(vmram_freeze, struct luo_bpf_ctx *luo, struct file *file)
 	if (!st)
 		return -EINVAL;
 	if (!bpf_map_lookup_elem(&vmram_paused, &token)) {
-		bpf_printk("vmram: VM of token %llu is running, kexec refused",
-			   token);
+		bpf_luo_veto_reason(luo, "VM not paused");
 		return -EBUSY;
 	}
 	st->frozen_ns = bpf_ktime_get_boot_ns();

@@ -58,7 +58,7 @@ static unsigned long long pfn_of(int fd)
 
 LUO_TEST(demo_vm, .stages = 2, .demo = true, .cmdline = "kho=on liveupdate=on",
 	 .desc = "demo: a VM's memory and BPF state survive luo-bpf update",
-	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16 (VM not paused)",
 				 "liveupdate: session '0:vm-demo' token 1: freeze failed (-16), reboot aborted"))
 {
 	struct vmram_vm vm = vmram_vm_of(TOKEN, 3);
@@ -109,7 +109,7 @@ LUO_TEST(demo_vm, .stages = 2, .demo = true, .cmdline = "kho=on liveupdate=on",
 			 args);
 		ASSERT_TRUE(show(cmd) == 1, "a running VM must block the update");
 		/* The user is told which handler refused which file, and why. */
-		ASSERT_TRUE(strstr(o.err, "kernel: liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16 [EBUSY]") &&
+		ASSERT_TRUE(strstr(o.err, "kernel: liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session '0:vm-demo' token 1: -16 (VM not paused) [EBUSY]") &&
 			    strstr(o.err, "reboot refused: Device or resource busy (EBUSY)"),
 			    "the refusal names the handler, session, token and errno:\n%s",
 			    o.err);

@@ -14,7 +14,7 @@
 
 LUO_TEST(bpf_freeze_veto, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	 .desc = "two-stage: BPF freeze veto aborts the kexec, sessions usable",
-	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session 'vm-veto' token 1: -16",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' vetoed the reboot for session 'vm-veto' token 1: -16 (VM not paused)",
 				 "liveupdate: session 'vm-veto' token 1: freeze failed (-16), reboot aborted"))
 {
 	struct vmram_handler h;
@@ -37,7 +37,7 @@ LUO_TEST(bpf_freeze_veto, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		r = luo_kexec(NULL);
 		ASSERT_TRUE(r == -EBUSY, "kexec of a running VM: %s",
 			    strerror(-r));
-		ASSERT_TRUE(luo_kmsg_contains("'bpf:vmram-v1' vetoed the reboot for session 'vm-veto' token 1: -16"),
+		ASSERT_TRUE(luo_kmsg_contains("'bpf:vmram-v1' vetoed the reboot for session 'vm-veto' token 1: -16 (VM not paused)"),
 			    "veto logged");
 
 		/* Still usable: another file, then the VMM pauses both. */

@@ -120,10 +120,13 @@ enum luo_bpf_op {
  * may reach through kfuncs (only in the ops that allow them, see
  * luo_bpf_kfuncs.c).
  */
+#define LUO_BPF_REASON_LENGTH	64
+
 struct luo_bpf_call {
 	struct luo_bpf_ctx ctx;
 	u8 *state;		/* writable state, or NULL */
 	const u8 *state_ro;	/* readable state, or NULL */
+	char reason[LUO_BPF_REASON_LENGTH];	/* freeze: why it vetoed */
 };
 
 /* A BPF handler: the registry entry LUO sees, around the struct_ops. */

@@ -93,18 +93,40 @@ __bpf_kfunc int bpf_luo_file_pread(struct file *file, u64 off, u8 *buf,
 	return kernel_read(file, buf, buf__sz, &pos);
 }
 
+/**
+ * bpf_luo_veto_reason - say why freeze vetoes the reboot
+ * @ctx:         the op's context
+ * @reason__str: a constant string, e.g. "VM not paused"
+ *
+ * The kernel's line about the veto carries it, and so does what
+ * "luo-bpf update" tells the operator. Up to LUO_BPF_REASON_LENGTH - 1
+ * bytes are kept.
+ *
+ * Return: 0.
+ */
+__bpf_kfunc int bpf_luo_veto_reason(struct luo_bpf_ctx *ctx,
+				    const char *reason__str)
+{
+	struct luo_bpf_call *call = container_of(ctx, struct luo_bpf_call, ctx);
+
+	strscpy(call->reason, reason__str, sizeof(call->reason));
+	return 0;
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(luo_bpf_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_luo_state, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_ID_FLAGS(func, bpf_luo_state_ro, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_ID_FLAGS(func, bpf_luo_file_pread, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_luo_veto_reason, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(luo_bpf_kfunc_ids)
 
 BTF_ID_LIST(luo_bpf_kfunc_list)
 BTF_ID(func, bpf_luo_state)
 BTF_ID(func, bpf_luo_state_ro)
 BTF_ID(func, bpf_luo_file_pread)
+BTF_ID(func, bpf_luo_veto_reason)
 BTF_ID(struct, luo_bpf_ops)
 
 #define LUO_BPF_OPS_ALL		(BIT(LUO_BPF_NR_OPS) - 1)
@@ -114,6 +136,7 @@ static const u32 luo_bpf_kfunc_ops[] = {
 	BIT(LUO_BPF_OP_PRESERVE) | BIT(LUO_BPF_OP_FREEZE),
 	LUO_BPF_OPS_ALL & ~BIT(LUO_BPF_OP_CAN_PRESERVE),
 	BIT(LUO_BPF_OP_PRESERVE) | BIT(LUO_BPF_OP_RETRIEVE),
+	BIT(LUO_BPF_OP_FREEZE),
 };
 
 static int luo_bpf_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
@@ -124,7 +147,7 @@ static int luo_bpf_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 	if (!btf_id_set8_contains(&luo_bpf_kfunc_ids, kfunc_id))
 		return 0;
 	if (prog->type != BPF_PROG_TYPE_STRUCT_OPS ||
-	    prog->aux->attach_btf_id != luo_bpf_kfunc_list[3] ||
+	    prog->aux->attach_btf_id != luo_bpf_kfunc_list[4] ||
 	    op >= LUO_BPF_NR_OPS)
 		return -EACCES;
 	for (i = 0; i < ARRAY_SIZE(luo_bpf_kfunc_ops); i++)

@@ -64,8 +64,9 @@ static void show_vetoes(int fd)
 		nl = strchr(++text, '\n');
 		if (nl)
 			*nl = '\0';
-		num = strrchr(text, '-');
-		e = num ? strtol(num + 1, NULL, 10) : 0;
+		/* The errno follows ": -" or "(-"; a program's reason follows it. */
+		num = strstr(text, ": -") ?: strstr(text, "(-");
+		e = num ? strtol(num + (num[0] == ':' ? 3 : 2), NULL, 10) : 0;
 		if (e > 0 && e < 4096 && strerrorname_np(e))
 			p_err("kernel: %s [%s]", text, strerrorname_np(e));
 		else
