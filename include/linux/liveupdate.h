@@ -16,7 +16,10 @@
  *                 A failure that a retry may overcome (short of memory)
  *                 sets @kept: what retrieve() did so far is held in
  *                 private_data (nothing is lost), userspace gets the error
- *                 and may try again, and finish() releases it all. Any
+ *                 and may try again, and finish() releases it all. With
+ *                 @kept and no private_data the handler holds nothing:
+ *                 LUO unbinds it, and the next retrieval binds whichever
+ *                 handler of the format is registered then. Any
  *                 other failure (malformed data) releases everything
  *                 handed over for the file: LUO remembers the error and
  *                 does not call finish()
