@@ -40,11 +40,13 @@ static bool json_ok(const char *cmd)
 }
 
 LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
-	 .desc = "luo-bpf subcommands: handlers, --json, errors, help")
+	 .desc = "luo-bpf subcommands: handlers, maps, --json, errors, help",
+	 .expect_log = LUO_LOG("liveupdate: bpf: 'bpf:vmram-v1' would veto the reboot for session 'cli' token 78: -16 (VM not paused)",
+			       "liveupdate: session 'cli' token 78: freeze would fail (-16)"))
 {
 	static const char *const objects[] = {
-		"agent", "handler", "session", "file", "state", "kho", "check",
-		"update",
+		"agent", "handler", "map", "session", "file", "state", "kho",
+		"check", "update",
 	};
 	char cmd[256];
 	unsigned int i;
@@ -114,6 +116,38 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 	v = luo_memfd_new("vmram-cli", 8192, 5);
 	ASSERT_TRUE(v >= 0 && !liveupdate_preserve_fd(s, v, token),
 		    "preserve under the handler");
+
+	/* Its maps by member name, from their BTF; show prints what set reads. */
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " map show vmram-v1 vmram_vms 78") &&
+		    !strcmp(o.out, "78: uuid=00000000000000000000000000000000 guest_base=4294967296 numa_node=0 abi_version=1\n"),
+		    "map show: '%s' %s", o.out, o.err);
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " map set vmram-v1 vmram_vms 78 numa_node=3 uuid=0a0b"),
+		    "map set: %s", o.err);
+	ASSERT_TRUE(json_ok(LUO_BPF " --json map show vmram-v1 vmram_vms") &&
+		    json_has(flat, "[0].key", "78") &&
+		    json_has(flat, "[0].value.uuid", "0a0b0000000000000000000000000000") &&
+		    json_has(flat, "[0].value.guest_base", "4294967296") &&
+		    json_has(flat, "[0].value.numa_node", "3") &&
+		    json_has(flat, "[0].value.abi_version", "1"),
+		    "map show --json:\n%s", flat);
+	ASSERT_TRUE(fails(LUO_BPF " map set vmram-v1 vmram_vms 78 nosuch=1", 1,
+			  "no member 'nosuch'"), "unknown member");
+	ASSERT_TRUE(fails(LUO_BPF " map set vmram-v1 vmram_config 0 abi_version=0x100000000", 1,
+			  "is not a number that fits abi_version (4 bytes)"),
+		    "a value too big for its member");
+	ASSERT_TRUE(fails(LUO_BPF " map show nosuch-v1 cfg", 1,
+			  "is the handler loaded with 'luo-bpf handler load'"),
+		    "map of no handler");
+
+	/* A dry run asks the handler; it vetoes, nothing else happens. */
+	tool_run(&o, LUO_BPF " update --kernel /boot/bzImage --handlers " BPF_OBJS " --dry-run");
+	ASSERT_TRUE(o.status == 3 &&
+		    strstr(o.err, "kernel: liveupdate: bpf: 'bpf:vmram-v1' would veto the reboot for session 'cli' token 78: -16 (VM not paused) [EBUSY]") &&
+		    strstr(o.err, "dry run: the reboot would be refused: Device or resource busy (EBUSY); nothing was loaded or rebooted"),
+		    "dry run: %d\n%s", o.status, o.err);
+	ASSERT_TRUE(json_ok(LUO_BPF " --json file list --session cli") &&
+		    json_has(flat, "[1].status", "outgoing"),
+		    "still outgoing after the dry run:\n%s", flat);
 	ASSERT_TRUE(json_ok(LUO_BPF " --json handler list") &&
 		    json_has(flat, "[0].files", "1"), "handler list files:\n%s",
 		    flat);

@@ -231,8 +231,10 @@ static int luo_bpf_freeze(struct liveupdate_file_op_args *args)
 	if (h->ops->freeze) {
 		err = luo_bpf_errno(h->ops->freeze(&call.ctx, args->file));
 		if (err) {
-			pr_warn("'%s' vetoed the reboot for session '%s' token %llu: %d%s%s%s\n",
-				h->fh.compatible, args->session, args->token, err,
+			pr_warn("'%s' %s the reboot for session '%s' token %llu: %d%s%s%s\n",
+				h->fh.compatible,
+				luo_freeze_dry_run ? "would veto" : "vetoed",
+				args->session, args->token, err,
 				call.reason[0] ? " (" : "", call.reason,
 				call.reason[0] ? ")" : "");
 			return err;

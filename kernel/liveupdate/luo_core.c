@@ -38,6 +38,7 @@ KHO_ADVERTISE_FORMAT(luo, LUO_COMPATIBLE);
 /* Sessions, files, FLB counts and the reboot; outermost LUO lock. */
 DEFINE_MUTEX(luo_lock);
 bool luo_frozen;			/* sessions serialized for the kexec */
+bool luo_freeze_dry_run;		/* freeze callbacks of a dry run */
 
 static bool luo_enable __ro_after_init;
 static atomic_t luo_dev_busy = ATOMIC_INIT(0);
@@ -593,6 +594,35 @@ out:
 	return err;
 }
 
+/*
+ * Writing 1 to /sys/kernel/debug/liveupdate/freeze_dry_run asks every
+ * preserved file's handler whether it would freeze, as a reboot would,
+ * without rebooting: each veto is logged as a reboot's would be, and the
+ * write fails with the first veto's errno. In debugfs, like KHO's own
+ * controls, as a tool's convenience and no uAPI promise; a reboot decides.
+ */
+static int luo_freeze_dry_run_set(void *data, u64 val)
+{
+	unsigned int files, vetoes;
+	int err;
+
+	if (val != 1)
+		return -EINVAL;
+	mutex_lock(&luo_lock);
+	if (luo_frozen) {
+		err = -EBUSY;
+		goto out;
+	}
+	vetoes = luo_files_freeze_check(&files, &err);
+	pr_notice("freeze dry run: %u of %u preserved files would veto the reboot\n",
+		  vetoes, files);
+out:
+	mutex_unlock(&luo_lock);
+	return err;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(luo_freeze_dry_run_fops, NULL, luo_freeze_dry_run_set,
+			 "%llu\n");
+
 static struct dentry *luo_debugfs;
 
 /* For test handlers: /sys/kernel/debug/liveupdate. */
@@ -635,8 +665,11 @@ static int __init luo_init(void)
 	err = misc_register(&luo_miscdev);
 	if (err)
 		goto fail_subtree;
-	if (IS_ENABLED(CONFIG_DEBUG_FS))
+	if (IS_ENABLED(CONFIG_DEBUG_FS)) {
 		luo_debugfs = debugfs_create_dir("liveupdate", NULL);
+		debugfs_create_file_unsafe("freeze_dry_run", 0200, luo_debugfs,
+					   NULL, &luo_freeze_dry_run_fops);
+	}
 	pr_info("enabled%s\n", is_kho_boot() ? " (live update boot)" : "");
 	return 0;
 

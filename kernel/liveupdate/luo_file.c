@@ -620,13 +620,14 @@ void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser)
 	ser->token = cpu_to_le64(f->token);
 }
 
-/* Reboot: freeze every outgoing file in order. Caller holds luo_lock. */
+/* Reboot: freeze every outgoing file in order. */
 int luo_files_freeze(void)
 {
 	struct luo_session *s;
 	struct luo_file *f;
 	int err;
 
+	lockdep_assert_held(&luo_lock);
 	list_for_each_entry(s, &luo_out_sessions, list) {
 		list_for_each_entry(f, &s->files, list) {
 			struct liveupdate_file_op_args args;
@@ -657,6 +658,7 @@ void luo_files_unfreeze(void)
 	struct luo_session *s;
 	struct luo_file *f;
 
+	lockdep_assert_held(&luo_lock);
 	list_for_each_entry_reverse(s, &luo_out_sessions, list) {
 		list_for_each_entry_reverse(f, &s->files, list) {
 			struct liveupdate_file_op_args args;
@@ -672,4 +674,52 @@ void luo_files_unfreeze(void)
 			f->private_data = args.private_data;
 		}
 	}
+}
+
+/*
+ * A reboot's freeze without the reboot: every outgoing file is asked, past
+ * a veto too, so that one run names every handler that would refuse; then
+ * the files that froze are unfrozen, as after a refused reboot. A handler
+ * sees exactly the calls of a refused reboot, nothing new.
+ *
+ * Return: the number of files that would veto; the first veto's errno in
+ * @first_err (0 if none).
+ */
+unsigned int luo_files_freeze_check(unsigned int *nr_files, int *first_err)
+{
+	unsigned int vetoes = 0;
+	struct luo_session *s;
+	struct luo_file *f;
+	int err;
+
+	lockdep_assert_held(&luo_lock);
+	*nr_files = 0;
+	*first_err = 0;
+	luo_freeze_dry_run = true;
+	list_for_each_entry(s, &luo_out_sessions, list) {
+		list_for_each_entry(f, &s->files, list) {
+			struct liveupdate_file_op_args args;
+
+			(*nr_files)++;
+			if (!f->handler->ops->freeze) {
+				f->frozen = true;
+				continue;
+			}
+			luo_file_args(f, &args);
+			err = f->handler->ops->freeze(&args);
+			if (err) {
+				pr_warn("session '%s' token %llu: freeze would fail (%d)\n",
+					s->name, f->token, err);
+				if (!vetoes++)
+					*first_err = err;
+				continue;
+			}
+			f->data = args.serialized_data;
+			f->private_data = args.private_data;
+			f->frozen = true;
+		}
+	}
+	luo_files_unfreeze();
+	luo_freeze_dry_run = false;
+	return vetoes;
 }

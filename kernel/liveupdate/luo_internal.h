@@ -127,6 +127,7 @@ struct luo_session {
 extern struct mutex luo_lock;
 extern struct rw_semaphore luo_handlers_lock;
 extern bool luo_frozen;
+extern bool luo_freeze_dry_run;
 
 /* luo_core.c */
 int luo_ensure_incoming(void);
@@ -165,6 +166,7 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep);
 int luo_file_finish_all(struct luo_session *s, bool force);
 int luo_files_freeze(void);
 void luo_files_unfreeze(void);
+unsigned int luo_files_freeze_check(unsigned int *nr_files, int *first_err);
 void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser);
 
 /* luo_flb.c */

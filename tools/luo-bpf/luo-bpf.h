@@ -74,6 +74,7 @@ int luo_iter_files(struct luo_file_row **rows, int *n);
 int do_session(int argc, char **argv);
 int do_file(int argc, char **argv);
 int do_handler(int argc, char **argv);
+int do_map(int argc, char **argv);
 int do_state(int argc, char **argv);
 int do_kho(int argc, char **argv);
 int do_agent(int argc, char **argv);

@@ -62,8 +62,8 @@ static int do_help(void)
 	printf("Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
 	       "       %s version\n"
 	       "\n"
-	       "       OBJECT := { agent | handler | session | file | state | kho |\n"
-	       "                   check | update }\n"
+	       "       OBJECT := { agent | handler | map | session | file | state |\n"
+	       "                   kho | check | update }\n"
 	       "       OPTIONS := { -j|--json | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Live update of a luo-bpf kernel: sessions of preserved files held by an\n"
@@ -72,6 +72,8 @@ static int do_help(void)
 	       "\n"
 	       "  agent [--socket PATH]          hold sessions for clients (daemon)\n"
 	       "  handler { load | list | update | unload }   BPF file handlers\n"
+	       "  map { show | set } HANDLER MAP [KEY] [FIELD=VALUE...]\n"
+	       "                                 a handler's maps, typed (BTF)\n"
 	       "  session list                   sessions, outgoing and incoming\n"
 	       "  file list [--session S]        preserved files\n"
 	       "  state dump [FILE]              BPF handlers' handover tree\n"
@@ -79,8 +81,9 @@ static int do_help(void)
 	       "  check --kernel IMAGE [--handlers DIR]\n"
 	       "                                 can IMAGE read every preserved file?\n"
 	       "  update --kernel IMAGE [--initrd FILE | --no-initrd]\n"
-	       "         [--append ARGS] [--handlers DIR] [--force]\n"
+	       "         [--append ARGS] [--handlers DIR] [--force] [--dry-run]\n"
 	       "                                 check, load IMAGE, kexec into it\n"
+	       "                                 (--dry-run: ask the handlers only)\n"
 	       "                                 (no --initrd: the running one, if kept)\n"
 	       "\n"
 	       "Exit codes: 0 done, 1 failed, 2 bad command line, 3 refused by the\n"
@@ -95,6 +98,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "agent",	do_agent },
 	{ "handler",	do_handler },
+	{ "map",	do_map },
 	{ "session",	do_session },
 	{ "file",	do_file },
 	{ "state",	do_state },

@@ -58,8 +58,9 @@ static void show_vetoes(int fd)
 			continue;
 		rec[n] = '\0';
 		text = strchr(rec, ';');
-		if (!text || (!strstr(text, "vetoed the reboot") &&
-			      !strstr(text, "reboot aborted")))
+		if (!text || (!strstr(text, "the reboot for session") &&
+			      !strstr(text, "reboot aborted") &&
+			      !strstr(text, "freeze would fail")))
 			continue;
 		nl = strchr(++text, '\n');
 		if (nl)
@@ -73,6 +74,35 @@ static void show_vetoes(int fd)
 			p_err("kernel: %s", text);
 	}
 	close(fd);
+}
+
+/* The kernel's freeze without a reboot (luo_core.c). */
+#define FREEZE_DRY_RUN	"/sys/kernel/debug/liveupdate/freeze_dry_run"
+
+/*
+ * Ask every preserved file's handler whether it would freeze, as the
+ * reboot will, without rebooting; show each veto as the reboot would.
+ */
+static int freeze_dry_run(void)
+{
+	int fd, kmsg, err = 0;
+
+	fd = open(FREEZE_DRY_RUN, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return p_err("cannot ask the handlers (%s: %s): needs debugfs mounted and a kernel with LUO",
+			     FREEZE_DRY_RUN, strerror(errno));
+	kmsg = kmsg_from_now();
+	if (write(fd, "1", 1) != 1)
+		err = errno;
+	close(fd);
+	show_vetoes(kmsg);
+	if (!err) {
+		p_info("dry run: every handler would freeze; nothing was loaded or rebooted");
+		return LUO_EXIT_OK;
+	}
+	p_err("dry run: the reboot would be refused: %s (%s); nothing was loaded or rebooted",
+	      strerror(err), strerrorname_np(err) ?: "?");
+	return LUO_EXIT_REFUSED;
 }
 
 /* Where a kernel booted with retain_initrd keeps its initramfs. */
@@ -330,7 +360,7 @@ static int next_cmdline(const char *append, char *out, size_t len)
 static int update_help(void)
 {
 	printf("Usage: %s update --kernel IMAGE [--initrd FILE | --no-initrd]\n"
-	       "                 [--append ARGS] [--handlers DIR] [--force]\n"
+	       "                 [--append ARGS] [--handlers DIR] [--force] [--dry-run]\n"
 	       "       %s update help\n"
 	       "\n"
 	       "Live-update into IMAGE: run check (refuse if any preserved file would\n"
@@ -339,6 +369,11 @@ static int update_help(void)
 	       "is the running one with ARGS added, replacing arguments of the same\n"
 	       "name. If a handler vetoes the reboot, nothing is lost: the error is\n"
 	       "printed and the sessions stay as they were.\n"
+	       "\n"
+	       "--dry-run stops after check and asks every handler whether it would\n"
+	       "freeze (a veto is printed as the reboot would print it; exit 3),\n"
+	       "without loading IMAGE or rebooting. A handler sees the calls of a\n"
+	       "refused reboot: freeze, then unfreeze.\n"
 	       "\n"
 	       "Without --initrd, the running initramfs is used again if the kernel\n"
 	       "kept it (booted with retain_initrd: %s); otherwise the update is\n"
@@ -383,7 +418,7 @@ int do_update(int argc, char **argv)
 	const char *image = NULL, *initrd = NULL, *append = NULL;
 	const char *handlers = NULL;
 	char cmdline[4096];
-	bool force = false, no_initrd = false;
+	bool force = false, no_initrd = false, dry_run = false;
 	int i, err, kfd, ifd = -1, kmsg;
 	unsigned long flags = 0;
 	struct stat st;
@@ -403,6 +438,8 @@ int do_update(int argc, char **argv)
 			no_initrd = true;
 		else if (!strcmp(argv[i], "--force"))
 			force = true;
+		else if (!strcmp(argv[i], "--dry-run"))
+			dry_run = true;
 		else
 			return p_usage("update", "unknown argument '%s'", argv[i]);
 	}
@@ -418,6 +455,8 @@ int do_update(int argc, char **argv)
 	}
 	if (err && err != LUO_EXIT_REFUSED)
 		return err;
+	if (dry_run)
+		return freeze_dry_run();
 
 	err = next_cmdline(append, cmdline, sizeof(cmdline));
 	if (err)
