@@ -5,7 +5,9 @@
  * field; bad input to every subcommand gives exactly one error line and
  * the documented exit code; --help of each reads like bpftool's.
  */
+#include <sched.h>
 #include <unistd.h>
+#include <sys/mount.h>
 
 #include <bpf/bpf.h>
 
@@ -37,6 +39,33 @@ static bool json_ok(const char *cmd)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * "update" with no --initrd on a kernel that did not keep its initramfs
+ * (every test kernel boots with retain_initrd, so /sys/firmware is hidden
+ * in a mount namespace of its own): refused, exit 3, before any load. A
+ * kernel booted without the initramfs it needs finds no init and every
+ * preserved file is lost.
+ */
+static int update_without_kept_initrd(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("none", "/sys/firmware", "tmpfs", 0, NULL))
+			_exit(100);
+		tool_run(&o, LUO_BPF " update --kernel /boot/bzImage --handlers " BPF_OBJS);
+		_exit(o.status == 3 &&
+		      strstr(o.err, "update refused: no --initrd, and the running initramfs was not kept (/sys/firmware/initrd: No such file or directory") ?
+		      0 : (luo_info("update: %d %s", o.status, o.err), 101));
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }
 
 LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
@@ -148,6 +177,7 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(json_ok(LUO_BPF " --json file list --session cli") &&
 		    json_has(flat, "[1].status", "outgoing"),
 		    "still outgoing after the dry run:\n%s", flat);
+	ASSERT_TRUE(!update_without_kept_initrd(), "no initramfs to boot with");
 	ASSERT_TRUE(json_ok(LUO_BPF " --json handler list") &&
 		    json_has(flat, "[0].files", "1"), "handler list files:\n%s",
 		    flat);
