@@ -18,7 +18,7 @@
 
 LUO_TEST(kho_chunk_in_use, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: a preserved chunk in memory the new kernel uses is never handed out",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (chunk-low)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (chunk-low)",
 			       "KHO: preserved chunk 0x0000000000009000 order 0 lies in memory in use, not handed out",
 			       "KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {

@@ -9,7 +9,7 @@
 
 LUO_TEST(kho_corrupt_chunk, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: a run of preserved pages in scratch gives a clean cold boot",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (chunk-scratch)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (chunk-scratch)",
 				 "KHO: preserved chunk * order 0 is outside RAM or in scratch",
 				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {

@@ -8,7 +8,7 @@
 
 LUO_TEST(kho_corrupt_fdt, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: damaged handover (fdt) gives a clean cold boot",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (fdt)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (fdt)",
 				 "KHO: handover FDT is not kho-v4, refusing it: cold boot"))
 {
 	return kho_corrupt_test(ctx, "fdt",

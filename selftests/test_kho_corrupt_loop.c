@@ -8,7 +8,7 @@
 
 LUO_TEST(kho_corrupt_loop, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: damaged handover (loop) gives a clean cold boot",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (loop)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (loop)",
 				 "KHO: tracker page * loops back",
 				 "KHO: preserved-memory map is malformed (-40), refusing handover: cold boot"))
 {

@@ -8,7 +8,7 @@
 
 LUO_TEST(kho_corrupt_scratch, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: damaged handover (scratch) gives a clean cold boot",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (scratch)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (scratch)",
 				 "KHO: tracker page * inside scratch",
 				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {

@@ -8,7 +8,7 @@
 
 LUO_TEST(kho_corrupt_tracker, .stages = 2, .cmdline = "kho=on",
 	 .desc = "KHO: damaged handover (tracker) gives a clean cold boot",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (tracker)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (tracker)",
 				 "KHO: tracker page * outside RAM",
 				 "KHO: preserved-memory map is malformed (-22), refusing handover: cold boot"))
 {

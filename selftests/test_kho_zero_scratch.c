@@ -13,7 +13,7 @@
 
 LUO_TEST(kho_zero_scratch, .stages = 3, .cmdline = "kho=on",
 	 .desc = "KHO: a zero-sized scratch area is skipped, not refused",
-	 .expect_log = LUO_LOG("KHO: self-test: outgoing handover damaged (zero-scratch)",
+	 .expect_log = LUO_LOG("KHO selftest: outgoing handover damaged (zero-scratch)",
 				 "KHO: no intact preserved folio at * (never preserved, restored already, or overlapping)"))
 {
 	unsigned long long addr, size;

@@ -74,17 +74,6 @@ static struct {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
 };
 
-#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
-/*
- * "zero-scratch": hand over area 1 with size 0, as upstream does when the
- * global area comes out empty, and keep kexec segments out of it.
- */
-static bool kho_st_zero_scratch;
-static struct kho_scratch kho_st_scratch[2 + MAX_NUMNODES];
-#else
-#define kho_st_zero_scratch false
-#endif
-
 static struct {
 	phys_addr_t fdt_phys;	/* non-zero on a valid KHO boot */
 	u64 fdt_len;
@@ -204,6 +193,16 @@ u64 kho_in_walk_ns(void)
 	return kho_in.walk_ns;
 }
 
+struct kho_tracker *kho_out_tracker(void)
+{
+	return kho_out.ready ? &kho_out.tracker : NULL;
+}
+
+struct mutex *kho_out_lock(void)
+{
+	return &kho_out.lock;
+}
+
 unsigned long kho_out_tracker_bytes(void)
 {
 	return atomic_long_read(&kho_out.tracker.nr_pages) * PAGE_SIZE;
@@ -211,7 +210,7 @@ unsigned long kho_out_tracker_bytes(void)
 
 /* ---- Preserving memory ------------------------------------------------ */
 
-static int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
+int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
 {
 	if (!kho_out.ready)
 		return -EOPNOTSUPP;
@@ -697,7 +696,7 @@ int kho_walk_scratch(struct kexec_buf *kbuf,
 		};
 
 		/* res.end of an empty area would lie below its start. */
-		if (!kho_scratch[i].size || (kho_st_zero_scratch && i == 1))
+		if (!kho_scratch[i].size || (i == 1 && kho_selftest_zero_scratch()))
 			continue;
 		ret = func(&res, kbuf);
 		if (ret)
@@ -734,14 +733,7 @@ int kho_fill_kimage(struct kimage *image)
 	if (!kho_out.ready || image->type == KEXEC_TYPE_CRASH)
 		return 0;
 
-#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
-	if (kho_st_zero_scratch && kho_scratch_cnt > 1 &&
-	    kho_scratch_cnt <= ARRAY_SIZE(kho_st_scratch)) {
-		memcpy(kho_st_scratch, kho_scratch, size);
-		kho_st_scratch[1].size = 0;
-		kbuf.buffer = kho_st_scratch;
-	}
-#endif
+	kbuf.buffer = kho_selftest_scratch(kbuf.buffer, size);
 	err = kexec_add_buffer(&kbuf);
 	if (err)
 		return err;
@@ -1235,122 +1227,6 @@ void __init kho_memory_init(void)
 	}
 	kho_scratch_to_cma(true);
 }
-
-#ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
-/* A page of the low 1 MiB that x86 reserves at boot (below the EBDA). */
-#define KHO_ST_LOW_PAGE		0x9000
-
-/*
- * The first two pages of a scratch area, as preserved single pages: the
- * boot walk sees one run, which fails as a whole and must then be checked
- * page by page, so that the refusal names the page.
- */
-static int kho_st_chunk_scratch(void)
-{
-	phys_addr_t addr;
-
-	if (kho_scratch_cnt < 2 || kho_scratch[1].size < 2 * PAGE_SIZE)
-		return -ENOENT;
-	addr = kho_scratch[1].addr;
-	return kho_tracker_set(&kho_out.tracker, addr, 0) ?:
-	       kho_tracker_set(&kho_out.tracker, addr + PAGE_SIZE, 0);
-}
-
-/**
- * kho_selftest_corrupt - damage the outgoing handover, for tests only
- * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
- *	 "loop" (a table entry pointing back to the root), "scratch" (a
- *	 table entry pointing into a scratch area), "chunk-scratch" (two
- *	 pages of a scratch area listed as preserved) or "chunk-low" (a page
- *	 of the low 1 MiB, which the next kernel uses, listed as preserved:
- *	 never handed out); or "zero-scratch", which
- *	 is not damage but upstream's format: scratch area 1 handed over
- *	 with size 0 (and no kexec segment placed in it)
- *
- * The next kernel must refuse a damaged handover with one log line and
- * boot as a cold boot; it must accept "zero-scratch".
- *
- * Return: 0 or -EINVAL for an unknown @how.
- */
-int kho_selftest_corrupt(const char *how)
-{
-	u64 *root = kho_out.tracker.root;
-	int err = 0;
-
-	if (!kho_out.ready)
-		return -EOPNOTSUPP;
-	mutex_lock(&kho_out.lock);
-	if (!strcmp(how, "fdt"))
-		err = fdt_setprop_string(kho_out.fdt, 0, "compatible", "kho-v0") ?
-		      -ENOSPC : 0;
-	else if (!strcmp(how, "tracker"))
-		WRITE_ONCE(root[511], cpu_to_le64(PFN_PHYS(max_pfn) + SZ_1G));
-	else if (!strcmp(how, "loop"))
-		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
-	else if (!strcmp(how, "scratch"))
-		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
-	else if (!strcmp(how, "chunk-scratch"))
-		err = kho_st_chunk_scratch();
-	else if (!strcmp(how, "chunk-low"))
-		err = kho_tracker_set(&kho_out.tracker, KHO_ST_LOW_PAGE, 0);
-	else if (!strcmp(how, "zero-scratch"))
-		kho_st_zero_scratch = true;
-	else
-		err = -EINVAL;
-	mutex_unlock(&kho_out.lock);
-	if (!err)
-		pr_warn("self-test: outgoing handover damaged (%s)\n", how);
-	return err;
-}
-
-/**
- * kho_selftest_flip - random damage to the outgoing handover, for tests only
- * @tracker: damage the tracker's root table, else the root FDT
- * @trunc:   zero everything from a random offset on (a truncated write),
- *	     else flip one to four random bits
- * @rnd:     random bits choosing the offsets
- *
- * Called at the reboot, after the last change to the handover. The next
- * kernel must not trust what it cannot verify: refuse the handover with a
- * log line, or use only what is intact; never crash.
- */
-void kho_selftest_flip(bool tracker, bool trunc, u64 rnd)
-{
-	u8 *p = tracker ? (u8 *)kho_out.tracker.root : (u8 *)kho_out.fdt;
-	size_t len = tracker ? PAGE_SIZE : fdt_totalsize(kho_out.fdt);
-	unsigned int i, n = 1 + (rnd & 3);
-
-	if (!kho_out.ready || !len)
-		return;
-	if (trunc) {
-		i = (rnd >> 8) % len;
-		memset(p + i, 0, len - i);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
-		p[(rnd >> 16) % len] ^= BIT((rnd >> 61) & 7);
-	}
-}
-
-/**
- * kho_selftest_preserve_chunk - record one chunk of any order, for tests only
- * @phys:  physical address, aligned to the chunk size
- * @order: the chunk's order, possibly above MAX_PAGE_ORDER
- *
- * Upstream splits preserved page ranges by alignment only, so its handover
- * can hold chunks larger than our own kho_preserve_pages() makes; this
- * lets a test produce one.
- *
- * Return: 0, -EOPNOTSUPP if KHO is off, or -ENOMEM.
- */
-int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order)
-{
-	int err = kho_check_preservable(phys, PAGE_SIZE << order);
-
-	return err ?: kho_tracker_set(&kho_out.tracker, phys, order);
-}
-#endif
 
 /* Build the outgoing root FDT once the page allocator works. */
 static int __init kho_init(void)

@@ -52,6 +52,9 @@ unsigned long kho_in_preserved_pages(void);
 unsigned long kho_in_restored_pages(void);
 u64 kho_in_walk_ns(void);
 unsigned long kho_out_tracker_bytes(void);
+struct kho_tracker *kho_out_tracker(void);	/* NULL until KHO is set up */
+struct mutex *kho_out_lock(void);		/* the outgoing FDT's lock */
+int kho_check_preservable(phys_addr_t phys, phys_addr_t size);
 bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size);
 
 /* kexec_handover_x86.c: the timer calibration handed to the next kernel. */
@@ -69,11 +72,24 @@ static inline void kho_debugfs_blob_add(const char *name, void *blob,
 static inline void kho_debugfs_blob_remove(void *blob) { }
 #endif
 
+/* kexec_handover_selftest.c: damage for tests; the hooks stubbed without */
 #ifdef CONFIG_KEXEC_HANDOVER_SELFTEST
-/* Test-only: damage the outgoing handover in a chosen way. */
 int kho_selftest_corrupt(const char *how);
 int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order);
 void kho_selftest_flip(bool tracker, bool trunc, u64 rnd);
+void *kho_selftest_scratch(void *scratch, size_t size);
+bool kho_selftest_zero_scratch(void);
+#else
+static inline void kho_selftest_flip(bool tracker, bool trunc, u64 rnd) { }
+static inline void *kho_selftest_scratch(void *scratch, size_t size)
+{
+	return scratch;
+}
+
+static inline bool kho_selftest_zero_scratch(void)
+{
+	return false;
+}
 #endif
 
 #endif /* _KERNEL_LIVEUPDATE_KEXEC_HANDOVER_INTERNAL_H */

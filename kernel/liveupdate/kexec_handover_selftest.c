@@ -47,6 +47,164 @@
 
 #include "kexec_handover_internal.h"
 
+/* ---- Damage to the outgoing handover ----------------------------------- */
+
+/*
+ * "zero-scratch": hand over area 1 with size 0, as upstream does when the
+ * global area comes out empty, and keep kexec segments out of it.
+ */
+static bool kho_st_zero_scratch;
+static struct kho_scratch kho_st_scratch[2 + MAX_NUMNODES];
+
+/* Is scratch area 1 handed over empty (no kexec segment may go there)? */
+bool kho_selftest_zero_scratch(void)
+{
+	return kho_st_zero_scratch;
+}
+
+/**
+ * kho_selftest_scratch - the scratch array to hand over, for tests only
+ * @scratch: this kernel's scratch areas
+ * @size:    their size in bytes
+ *
+ * Called when the kexec image is filled in. After "corrupt-zero-scratch",
+ * a copy with area 1 of size 0 (upstream's format with little memory).
+ *
+ * Return: @scratch, or the copy.
+ */
+void *kho_selftest_scratch(void *scratch, size_t size)
+{
+	if (!kho_st_zero_scratch || kho_scratch_cnt < 2 ||
+	    size > sizeof(kho_st_scratch))
+		return scratch;
+	memcpy(kho_st_scratch, scratch, size);
+	kho_st_scratch[1].size = 0;
+	return kho_st_scratch;
+}
+
+/* A page of the low 1 MiB that x86 reserves at boot (below the EBDA). */
+#define KHO_ST_LOW_PAGE		0x9000
+
+/*
+ * The first two pages of a scratch area, as preserved single pages: the
+ * boot walk sees one run, which fails as a whole and must then be checked
+ * page by page, so that the refusal names the page.
+ */
+static int kho_st_chunk_scratch(void)
+{
+	phys_addr_t addr;
+
+	if (kho_scratch_cnt < 2 || kho_scratch[1].size < 2 * PAGE_SIZE)
+		return -ENOENT;
+	addr = kho_scratch[1].addr;
+	return kho_tracker_set(kho_out_tracker(), addr, 0) ?:
+	       kho_tracker_set(kho_out_tracker(), addr + PAGE_SIZE, 0);
+}
+
+/**
+ * kho_selftest_corrupt - damage the outgoing handover, for tests only
+ * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
+ *	 "loop" (a table entry pointing back to the root), "scratch" (a
+ *	 table entry pointing into a scratch area), "chunk-scratch" (two
+ *	 pages of a scratch area listed as preserved) or "chunk-low" (a page
+ *	 of the low 1 MiB, which the next kernel uses, listed as preserved:
+ *	 never handed out); or "zero-scratch", which
+ *	 is not damage but upstream's format: scratch area 1 handed over
+ *	 with size 0 (and no kexec segment placed in it)
+ *
+ * The next kernel must refuse a damaged handover with one log line and
+ * boot as a cold boot; it must accept "zero-scratch".
+ *
+ * Return: 0 or -EINVAL for an unknown @how.
+ */
+int kho_selftest_corrupt(const char *how)
+{
+	struct kho_tracker *t = kho_out_tracker();
+	u64 *root;
+	int err = 0;
+
+	if (!t)
+		return -EOPNOTSUPP;
+	root = t->root;
+	mutex_lock(kho_out_lock());
+	if (!strcmp(how, "fdt"))
+		err = fdt_setprop_string(kho_out_fdt(), 0, "compatible", "kho-v0") ?
+		      -ENOSPC : 0;
+	else if (!strcmp(how, "tracker"))
+		WRITE_ONCE(root[511], cpu_to_le64(PFN_PHYS(max_pfn) + SZ_1G));
+	else if (!strcmp(how, "loop"))
+		WRITE_ONCE(root[510], cpu_to_le64(virt_to_phys(root)));
+	else if (!strcmp(how, "scratch"))
+		WRITE_ONCE(root[509], cpu_to_le64(kho_scratch[1].addr));
+	else if (!strcmp(how, "chunk-scratch"))
+		err = kho_st_chunk_scratch();
+	else if (!strcmp(how, "chunk-low"))
+		err = kho_tracker_set(t, KHO_ST_LOW_PAGE, 0);
+	else if (!strcmp(how, "zero-scratch"))
+		kho_st_zero_scratch = true;
+	else
+		err = -EINVAL;
+	mutex_unlock(kho_out_lock());
+	if (!err)
+		pr_warn("outgoing handover damaged (%s)\n", how);
+	return err;
+}
+
+/**
+ * kho_selftest_flip - random damage to the outgoing handover, for tests only
+ * @tracker: damage the tracker's root table, else the root FDT
+ * @trunc:   zero everything from a random offset on (a truncated write),
+ *	     else flip one to four random bits
+ * @rnd:     random bits choosing the offsets
+ *
+ * Called at the reboot, after the last change to the handover. The next
+ * kernel must not trust what it cannot verify: refuse the handover with a
+ * log line, or use only what is intact; never crash.
+ */
+void kho_selftest_flip(bool tracker, bool trunc, u64 rnd)
+{
+	struct kho_tracker *t = kho_out_tracker();
+	u8 *p;
+	size_t len;
+	unsigned int i, n = 1 + (rnd & 3);
+
+	if (!t)
+		return;
+	p = tracker ? (u8 *)t->root : (u8 *)kho_out_fdt();
+	len = tracker ? PAGE_SIZE : fdt_totalsize(kho_out_fdt());
+	if (!len)
+		return;
+	if (trunc) {
+		i = (rnd >> 8) % len;
+		memset(p + i, 0, len - i);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+		p[(rnd >> 16) % len] ^= BIT((rnd >> 61) & 7);
+	}
+}
+
+/**
+ * kho_selftest_preserve_chunk - record one chunk of any order, for tests only
+ * @phys:  physical address, aligned to the chunk size
+ * @order: the chunk's order, possibly above MAX_PAGE_ORDER
+ *
+ * Upstream splits preserved page ranges by alignment only, so its handover
+ * can hold chunks larger than our own kho_preserve_pages() makes; this
+ * lets a test produce one.
+ *
+ * Return: 0, -EOPNOTSUPP if KHO is off, or -ENOMEM.
+ */
+int kho_selftest_preserve_chunk(phys_addr_t phys, unsigned int order)
+{
+	int err = kho_check_preservable(phys, PAGE_SIZE << order);
+
+	return err ?: kho_tracker_set(kho_out_tracker(), phys, order);
+}
+
+/* ---- Preserve and check ------------------------------------------------ */
+
 #define KHO_ST_NAME	"kho-selftest"
 #define KHO_ST_MAGIC	0x6b686f2d73742d31ULL	/* "kho-st-1" */
 #define KHO_ST_FOLIOS	24

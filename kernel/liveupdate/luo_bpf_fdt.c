@@ -189,56 +189,14 @@ int luo_bpf_serialize(void)
 	return 0;
 }
 
-#ifdef CONFIG_LIVEUPDATE_TEST
-/*
- * Test damage, after luo_bpf_serialize(), in place (no allocation), to
- * the first handler node: @how "bpf-node" gives its first file node
- * schema 0 (malformed), "bpf-dup" gives its second file node the first
- * one's token (two records of one file), "bpf-compat" changes the last
- * character of its compatible (records of another handler). Caller holds
- * luo_lock.
- */
-void luo_bpf_fdt_damage(const char *how)
-{
-	void *fdt = luo_bpf_fdt_out;
-	int handler, file, next, len, err = -FDT_ERR_NOTFOUND;
-	const void *token;
-	char *compat;
-
-	handler = fdt ? fdt_first_subnode(fdt, 0) : -FDT_ERR_NOTFOUND;
-	file = handler < 0 ? handler : fdt_first_subnode(fdt, handler);
-	if (file < 0)
-		goto out;
-	if (!strcmp(how, "bpf-node")) {
-		err = fdt_setprop_inplace_u32(fdt, file, LUO_BPF_FDT_SCHEMA, 0);
-	} else if (!strcmp(how, "bpf-dup")) {
-		next = fdt_next_subnode(fdt, file);
-		token = fdt_getprop(fdt, file, LUO_BPF_FDT_TOKEN, &len);
-		if (next >= 0 && token)
-			err = fdt_setprop_inplace(fdt, next, LUO_BPF_FDT_TOKEN,
-						  token, len);
-	} else if (!strcmp(how, "bpf-compat")) {
-		compat = fdt_getprop_w(fdt, handler, LUO_BPF_FDT_COMPAT_PROP,
-				       &len);
-		if (compat && len > 1) {
-			compat[len - 2] = compat[len - 2] == '9' ? '8' : '9';
-			err = 0;
-		}
-	}
-out:
-	if (err)
-		pr_warn("test: no BPF file node to damage (%s)\n", how);
-}
-
-/* Test damage: the outgoing tree as serialized, and its size; or NULL. */
-void *luo_bpf_fdt_test_tree(size_t *len)
+/* The outgoing tree as luo_bpf_serialize() wrote it, and its size; or NULL. */
+void *luo_bpf_fdt_outgoing(size_t *len)
 {
 	if (!luo_bpf_fdt_out)
 		return NULL;
 	*len = fdt_totalsize(luo_bpf_fdt_out);
 	return luo_bpf_fdt_out;
 }
-#endif
 
 /* ---- Incoming ---------------------------------------------------------- */
 

@@ -132,13 +132,16 @@ extern bool luo_freeze_dry_run;
 /* luo_core.c */
 int luo_ensure_incoming(void);
 struct dentry *luo_debugfs_dir(void);
-int luo_test_set_damage(const char *how);
 
-/* luo_test.c */
+/* luo_test.c, luo_test_damage.c: the hooks of the tests, stubs without */
 #ifdef CONFIG_LIVEUPDATE_TEST
 void luo_test_frozen_hold(void);
+int luo_test_set_damage(const char *how);
+void luo_test_damage(struct luo_ser_header *hdr, u64 sessions_pa);
 #else
 static inline void luo_test_frozen_hold(void) { }
+static inline void luo_test_damage(struct luo_ser_header *hdr,
+				   u64 sessions_pa) { }
 #endif
 
 /* luo_session.c */
@@ -196,13 +199,10 @@ bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 		       u32 *schema, u32 *state_size, u8 *state);
 int luo_iter_init(void);
-/* CONFIG_LIVEUPDATE_TEST */
-void luo_bpf_fdt_damage(const char *how);
-void *luo_bpf_fdt_test_tree(size_t *len);
+void *luo_bpf_fdt_outgoing(size_t *len);
 #else
 static inline int luo_bpf_serialize(void) { return 0; }
-static inline void luo_bpf_fdt_damage(const char *how) { }
-static inline void *luo_bpf_fdt_test_tree(size_t *len) { return NULL; }
+static inline void *luo_bpf_fdt_outgoing(size_t *len) { return NULL; }
 static inline bool luo_bpf_finish_unclaimed(const char *session, u64 token,
 					    const char *compatible, u64 data)
 {
