@@ -19,47 +19,13 @@
 #include <linux/types.h>
 
 #include <asm/page.h>
+#include <linux/kho/abi/kexec_handover.h>
 
 struct folio;
 struct kexec_buf;
 struct kimage;
 struct page;
 struct resource;
-
-/**
- * struct kho_vmalloc - handover descriptor of a preserved vmalloc area
- * @first:       physical address of the first chunk page (0: none)
- * @total_pages: number of pages of the area
- * @flags:       KHO_VMALLOC_* flags of the area
- * @order:       order of each backing allocation
- *
- * Each chunk page holds the physical address of the next chunk page
- * followed by up to 511 physical addresses of backing pages; a zero entry
- * ends the list. Embedded as is in handover structures.
- */
-struct kho_vmalloc {
-	u64 first;
-	u32 total_pages;
-	u16 flags;
-	u16 order;
-} __packed;
-
-#define KHO_VMALLOC_ALLOC	0x0001	/* a VM_ALLOC area */
-#define KHO_VMALLOC_HUGE_VMAP	0x0002	/* mapped with huge pages */
-
-#define KHO_VMALLOC_PER_CHUNK	(PAGE_SIZE / sizeof(u64) - 1)
-
-/**
- * struct kho_vmalloc_chunk - one chunk page of a preserved vmalloc area
- * @next: physical address of the next chunk page, 0 for the last
- * @phys: physical addresses of backing pages, in order; 0 ends the list
- */
-struct kho_vmalloc_chunk {
-	__le64 next;
-	__le64 phys[KHO_VMALLOC_PER_CHUNK];
-};
-
-static_assert(sizeof(struct kho_vmalloc_chunk) == PAGE_SIZE);
 
 /**
  * KHO_ADVERTISE_FORMAT - tell tools which handover format this kernel reads

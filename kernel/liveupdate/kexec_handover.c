@@ -41,11 +41,7 @@
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
 
-#define KHO_FDT_COMPATIBLE	"kho-v4"
 KHO_ADVERTISE_FORMAT(kho, KHO_FDT_COMPATIBLE);
-#define PROP_MEMORY_MAP		"preserved-memory-map"
-#define PROP_BLOB_ADDR		"preserved-data"
-#define PROP_BLOB_SIZE		"blob-size"
 
 /* Head pages of incoming chunks carry this in page->private until restored. */
 #define KHO_PAGE_MAGIC		0x4b484f50UL	/* "KHOP" */
@@ -569,7 +565,7 @@ static int kho_fdt_find_blob(const void *fdt, phys_addr_t phys)
 		const __le64 *p;
 		int len;
 
-		p = fdt_getprop(fdt, node, PROP_BLOB_ADDR, &len);
+		p = fdt_getprop(fdt, node, KHO_FDT_SUBTREE_ADDR, &len);
 		if (p && len == sizeof(*p) && le64_to_cpu(*p) == phys)
 			return node;
 	}
@@ -604,8 +600,8 @@ int kho_add_subtree(const char *name, void *blob, size_t size)
 		err = node == -FDT_ERR_EXISTS ? -EEXIST : -ENOSPC;
 		goto out;
 	}
-	if (fdt_setprop(kho_out.fdt, node, PROP_BLOB_ADDR, &addr, sizeof(addr)) ||
-	    fdt_setprop(kho_out.fdt, node, PROP_BLOB_SIZE, &len, sizeof(len))) {
+	if (fdt_setprop(kho_out.fdt, node, KHO_FDT_SUBTREE_ADDR, &addr, sizeof(addr)) ||
+	    fdt_setprop(kho_out.fdt, node, KHO_FDT_SUBTREE_SIZE, &len, sizeof(len))) {
 		fdt_del_node(kho_out.fdt, node);
 		err = -ENOSPC;
 		goto out;
@@ -657,8 +653,8 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 	node = fdt_subnode_offset(fdt, 0, name);
 	if (node < 0)
 		return -ENOENT;
-	addr = fdt_getprop(fdt, node, PROP_BLOB_ADDR, &alen);
-	len = fdt_getprop(fdt, node, PROP_BLOB_SIZE, &slen);
+	addr = fdt_getprop(fdt, node, KHO_FDT_SUBTREE_ADDR, &alen);
+	len = fdt_getprop(fdt, node, KHO_FDT_SUBTREE_SIZE, &slen);
 	if (!addr || alen != sizeof(*addr) || !len || slen != sizeof(*len)) {
 		pr_warn("incoming subtree '%s' is malformed\n", name);
 		return -EINVAL;
@@ -787,7 +783,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 			KHO_FDT_COMPATIBLE);
 		goto out;
 	}
-	map = fdt_getprop(fdt, 0, PROP_MEMORY_MAP, &len);
+	map = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP, &len);
 	if (!map || len != sizeof(*map) || !le64_to_cpu(*map)) {
 		pr_warn("handover FDT has no memory map, refusing it: cold boot\n");
 		goto out;
@@ -1250,7 +1246,7 @@ static int __init kho_init(void)
 	map = cpu_to_le64(virt_to_phys(kho_out.tracker.root));
 	err = fdt_create_empty_tree(fdt, PAGE_SIZE) ?:
 	      fdt_setprop_string(fdt, 0, "compatible", KHO_FDT_COMPATIBLE) ?:
-	      fdt_setprop(fdt, 0, PROP_MEMORY_MAP, &map, sizeof(map)) ?:
+	      fdt_setprop(fdt, 0, KHO_FDT_MEMORY_MAP, &map, sizeof(map)) ?:
 	      kho_x86_timers_save(fdt);
 	if (err) {
 		err = -EINVAL;

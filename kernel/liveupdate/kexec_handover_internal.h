@@ -9,12 +9,7 @@
 #include <linux/init.h>
 #include <linux/types.h>
 
-/* One scratch area as handed over: [0] lowmem, [1] global, [2..] nodes. */
-struct kho_scratch {
-	u64 addr;
-	u64 size;
-} __packed;
-
+/* Scratch areas (struct kho_scratch, in kho/abi/kexec_handover.h). */
 extern struct kho_scratch *kho_scratch;
 extern unsigned int kho_scratch_cnt;
 

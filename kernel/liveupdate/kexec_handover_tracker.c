@@ -28,10 +28,8 @@
 
 #include "kexec_handover_internal.h"
 
-#define KHO_TABLE_LEVELS	5
-#define KHO_TABLE_BITS		9
+/* KHO_TABLE_LEVELS, KHO_TABLE_BITS, KHO_BITMAP_BITS: kho/abi/kexec_handover.h */
 #define KHO_TABLE_ENTRIES	BIT(KHO_TABLE_BITS)
-#define KHO_BITMAP_BITS		15
 #define KHO_BITMAP_SIZE		BIT(KHO_BITMAP_BITS)
 
 /*

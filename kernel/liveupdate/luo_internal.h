@@ -15,6 +15,7 @@
 #ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 
+#include <linux/kho/abi/luo.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
@@ -22,53 +23,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
-/* ---- Handover format (all little-endian, packed) ---------------------- */
-
-#define LUO_COMPATIBLE		"luo-v5"
-#define LUO_SUBTREE_NAME	"LUO"
-#define LUO_MAX_BLOCKS		10000
-#define LUO_MAX_FLBS		63
-
-struct luo_ser_header {
-	char compatible[8];
-	__le64 liveupdate_num;
-	__le64 sessions_pa;
-	__le64 flbs_pa;
-} __packed;
-
-struct luo_ser_block {
-	__le64 next;
-	__le64 count;
-	u8 entries[];
-} __packed;
-
-struct luo_ser_session {
-	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
-	__le64 files_pa;
-	__le64 file_count;
-} __packed;
-
-struct luo_ser_file {
-	char compatible[LIVEUPDATE_HNDL_COMPAT_LENGTH];
-	__le64 data;
-	__le64 token;
-} __packed;
-
-struct luo_ser_flb_header {
-	__le64 pgcnt;
-	__le64 count;
-} __packed;
-
-struct luo_ser_flb {
-	char name[LIVEUPDATE_FLB_COMPAT_LENGTH];
-	__le64 data;
-	__le64 count;
-} __packed;
-
-static_assert(sizeof(struct luo_ser_header) == 32);
-static_assert(sizeof(struct luo_ser_session) == 80);
-static_assert(sizeof(struct luo_ser_file) == 64);
-static_assert(sizeof(struct luo_ser_flb) == 64);
+/* The handover format (luo-v5) is in <linux/kho/abi/luo.h>. */
 
 /* ---- Block sets: serialization space reserved ahead of the reboot ----- */
 

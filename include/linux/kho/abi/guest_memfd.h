@@ -1,7 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * guest_memfd.h - handover formats of a KVM guest_memfd: shared
- * ("guest_memfd_luo_v1") and private ("guest_memfd_luo_private_v1").
+ * guest_memfd.h - the KVM guest_memfd handover formats: the contract
+ * between the kernel that preserves a guest_memfd and the one that
+ * retrieves it.
+ */
+#ifndef _LINUX_KHO_ABI_GUEST_MEMFD_H
+#define _LINUX_KHO_ABI_GUEST_MEMFD_H
+
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/kexec_handover.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+
+/**
+ * DOC: guest_memfd handover formats
+ *
+ * This header is the contract: a kernel that writes this format writes
+ * exactly what is defined here, and one that reads it relies on nothing
+ * else and checks everything it reads.
+ *
+ * Handover formats of a KVM guest_memfd: shared ("guest_memfd_luo_v1") and
+ * private ("guest_memfd_luo_private_v1").
  *
  * LUO's u64 for the file is the physical address of a preserved page
  * holding struct guest_memfd_luo_desc. Both formats have the layout of
@@ -26,14 +46,6 @@
  * given to the guest as it is; any other is zeroed on first use.
  * All fields little-endian; the structures are packed.
  */
-#ifndef _LINUX_KHO_ABI_GUEST_MEMFD_H
-#define _LINUX_KHO_ABI_GUEST_MEMFD_H
-
-#include <linux/bits.h>
-#include <linux/build_bug.h>
-#include <linux/kexec_handover.h>
-#include <linux/stddef.h>
-#include <linux/types.h>
 
 #define GUEST_MEMFD_LUO_COMPATIBLE	"guest_memfd_luo_private_v1"
 #define GUEST_MEMFD_LUO_SHARED_COMPATIBLE	"guest_memfd_luo_v1"

@@ -1,7 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kvm_vm.h - handover formats of a KVM VM file: "kvm_vm_luo_attrs_v1"
- * (a VM with private memory, and its memory attributes) and upstream's
+ * kvm_vm.h - the KVM VM file handover formats: the contract between the
+ * kernel that preserves a VM file and the one that retrieves it.
+ */
+#ifndef _LINUX_KHO_ABI_KVM_VM_H
+#define _LINUX_KHO_ABI_KVM_VM_H
+
+#include <linux/build_bug.h>
+#include <linux/kexec_handover.h>
+#include <linux/types.h>
+
+/**
+ * DOC: KVM VM handover formats
+ *
+ * This header is the contract: a kernel that writes this format writes
+ * exactly what is defined here, and one that reads it relies on nothing
+ * else and checks everything it reads.
+ *
+ * Handover formats of a KVM VM file: "kvm_vm_luo_attrs_v1" (a VM with
+ * private memory, and its memory attributes) and upstream's
  * "kvm_vm_luo_v1" (a default VM: its type only).
  *
  * LUO's u64 for the file is the physical address of a preserved page
@@ -21,12 +38,6 @@
  * the shared guest_memfd that names it).
  * All fields little-endian; the structures are packed.
  */
-#ifndef _LINUX_KHO_ABI_KVM_VM_H
-#define _LINUX_KHO_ABI_KVM_VM_H
-
-#include <linux/build_bug.h>
-#include <linux/kexec_handover.h>
-#include <linux/types.h>
 
 #define KVM_VM_LUO_COMPATIBLE	"kvm_vm_luo_attrs_v1"
 #define KVM_VM_LUO_V1_COMPATIBLE	"kvm_vm_luo_v1"

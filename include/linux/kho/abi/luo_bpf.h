@@ -1,7 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * luo_bpf.h - handover format of LUO's BPF struct_ops handlers
- * ("luo-bpf-v1").
+ * luo_bpf.h - the handover format of LUO's BPF struct_ops handlers
+ * ("luo-bpf-v1"): the contract between the kernel whose BPF handlers
+ * preserved files and the one that retrieves them.
+ */
+#ifndef _LINUX_KHO_ABI_LUO_BPF_H
+#define _LINUX_KHO_ABI_LUO_BPF_H
+
+#include <linux/build_bug.h>
+#include <linux/liveupdate.h>
+
+/**
+ * DOC: BPF handler handover format luo-bpf-v1
+ *
+ * This header is the contract: a kernel that writes this format writes
+ * exactly what is defined here, and one that reads it relies on nothing
+ * else and checks everything it reads.
+ *
+ * Handover format of LUO's BPF struct_ops handlers ("luo-bpf-v1").
  *
  * A file preserved by a BPF handler is a LUO file entry (luo-v5) whose
  * compatible is the handler's ("bpf:<name>-v<N>") and whose u64 is the
@@ -35,11 +51,6 @@
  * that does not know "luo-bpf" only sees LUO entries of an unknown
  * compatible (handover spec section 4).
  */
-#ifndef _LINUX_KHO_ABI_LUO_BPF_H
-#define _LINUX_KHO_ABI_LUO_BPF_H
-
-#include <linux/build_bug.h>
-#include <linux/liveupdate.h>
 
 #define LUO_BPF_FDT_NAME		"luo-bpf"
 #define LUO_BPF_FDT_COMPATIBLE		"luo-bpf-v1"

@@ -1,7 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * memfd.h - handover format of a memfd ("memfd-v2"), as upstream Linux 7.x
- * writes and reads it.
+ * memfd.h - the memfd handover format ("memfd-v2"): the contract between
+ * the kernel that preserves a memfd and the one that retrieves it.
+ */
+#ifndef _LINUX_KHO_ABI_MEMFD_H
+#define _LINUX_KHO_ABI_MEMFD_H
+
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/kexec_handover.h>
+#include <linux/types.h>
+
+/**
+ * DOC: memfd handover format memfd-v2
+ *
+ * This header is the contract: a kernel that writes this format writes
+ * exactly what is defined here, and one that reads it relies on nothing
+ * else and checks everything it reads.
+ *
+ * Handover format of a memfd ("memfd-v2"), as upstream Linux 7.x writes
+ * and reads it.
  *
  * LUO's u64 for the file is the physical address of a preserved page
  * holding struct memfd_luo_desc. Its @folios field describes a preserved
@@ -11,13 +29,6 @@
  * which gives its size back. All fields little-endian, structures packed.
  * See Documentation/core-api/liveupdate-memfd.rst.
  */
-#ifndef _LINUX_KHO_ABI_MEMFD_H
-#define _LINUX_KHO_ABI_MEMFD_H
-
-#include <linux/bits.h>
-#include <linux/build_bug.h>
-#include <linux/kexec_handover.h>
-#include <linux/types.h>
 
 #define MEMFD_LUO_COMPATIBLE		"memfd-v2"
 

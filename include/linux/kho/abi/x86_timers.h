@@ -1,7 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * x86_timers.h - the x86 timer calibration one luo-bpf kernel hands to the
- * next, in an optional property of the root KHO FDT.
+ * x86_timers.h - the x86 timer calibration handed to the next kernel: the
+ * contract between two luo-bpf kernels (not part of upstream's format).
+ */
+#ifndef _LINUX_KHO_ABI_X86_TIMERS_H
+#define _LINUX_KHO_ABI_X86_TIMERS_H
+
+#include <linux/build_bug.h>
+#include <linux/types.h>
+
+/**
+ * DOC: x86 timer calibration handover
+ *
+ * This header is the contract: a kernel that writes this format writes
+ * exactly what is defined here, and one that reads it relies on nothing
+ * else and checks everything it reads.
+ *
+ * The x86 timer calibration one luo-bpf kernel hands to the next, in an
+ * optional property of the root KHO FDT.
  *
  * Not part of upstream's handover: a kernel that does not know the
  * property ignores it, and a kernel that finds none (a cold boot, an
@@ -13,11 +29,6 @@
  * packed. Version 1 (without @hops) is refused: the next kernel measures.
  * See Documentation/core-api/kho.rst.
  */
-#ifndef _LINUX_KHO_ABI_X86_TIMERS_H
-#define _LINUX_KHO_ABI_X86_TIMERS_H
-
-#include <linux/build_bug.h>
-#include <linux/types.h>
 
 #define KHO_X86_TIMERS_PROP	"luo-bpf,x86-timers"
 #define KHO_X86_TIMERS_VERSION	2
