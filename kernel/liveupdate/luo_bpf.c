@@ -19,7 +19,9 @@
  * files bound to it keep calling its programs; a reference on the
  * struct_ops map keeps them alive until the last such file is done.
  * A link update swaps the programs under bound files (a hot fix).
- * Everything here runs under luo_lock (see luo_internal.h for the order).
+ * Callbacks run under their file's session mutex; what files of several
+ * sessions share is under luo_bpf_lock (luo_bpf_internal.h; order in
+ * luo_internal.h).
  */
 #define pr_fmt(fmt) "liveupdate: bpf: " fmt
 
@@ -39,10 +41,12 @@
 #include <linux/string.h>
 
 #include "luo_internal.h"
-#include "luo_bpf.h"
+#include "luo_bpf_internal.h"
 
 /* Every BPF handler alive: attached, or retired with files still bound. */
 LIST_HEAD(luo_bpf_handlers);
+/* Handlers, their files, the trees: what files of all sessions share. */
+DEFINE_MUTEX(luo_bpf_lock);
 
 static struct luo_bpf_handler *luo_bpf_of(struct liveupdate_file_handler *fh)
 {
@@ -161,7 +165,9 @@ static int luo_bpf_preserve(struct liveupdate_file_op_args *args)
 	bf->schema = h->schema;
 
 	/* Room for this file in the handover FDT, reserved now. */
+	mutex_lock(&luo_bpf_lock);
 	err = luo_bpf_fdt_reserve(luo_bpf_file_bytes(h));
+	mutex_unlock(&luo_bpf_lock);
 	if (err)
 		goto err_free;
 
@@ -183,8 +189,10 @@ static int luo_bpf_preserve(struct liveupdate_file_op_args *args)
 	bf->backend_data = bargs.serialized_data;
 	bf->backend_private = bargs.private_data;
 
+	mutex_lock(&luo_bpf_lock);
 	list_add_tail(&bf->node, &h->files);
 	h->nr_files++;
+	mutex_unlock(&luo_bpf_lock);
 	args->serialized_data = bf->backend_data;
 	args->private_data = bf;
 	return 0;
@@ -193,7 +201,9 @@ err_unpreserve_bpf:
 	if (h->ops->unpreserve)
 		h->ops->unpreserve(&call.ctx, args->file);
 err_fdt:
+	mutex_lock(&luo_bpf_lock);
 	luo_bpf_fdt_reserve(-luo_bpf_file_bytes(h));
+	mutex_unlock(&luo_bpf_lock);
 err_free:
 	kfree(bf);
 	return err;
@@ -213,9 +223,11 @@ static void luo_bpf_unpreserve(struct liveupdate_file_op_args *args)
 	luo_bpf_backend_args(args, bf, &bargs);
 	h->backend->ops->unpreserve(&bargs);
 
+	mutex_lock(&luo_bpf_lock);
 	list_del(&bf->node);
 	h->nr_files--;
 	luo_bpf_fdt_reserve(-luo_bpf_file_bytes(h));
+	mutex_unlock(&luo_bpf_lock);
 	kfree(bf);
 }
 
@@ -524,8 +536,10 @@ static void luo_bpf_release(struct liveupdate_file_handler *fh)
 {
 	struct luo_bpf_handler *h = luo_bpf_of(fh);
 
+	mutex_lock(&luo_bpf_lock);
 	list_del(&h->node);
 	luo_bpf_fdt_reserve(-LUO_BPF_FDT_HANDLER_BYTES);
+	mutex_unlock(&luo_bpf_lock);
 	luo_handler_put(h->backend);
 	bpf_struct_ops_put(h->ops);
 	kfree(h);
@@ -546,26 +560,25 @@ static const struct liveupdate_file_ops luo_bpf_file_ops = {
 
 /**
  * luo_bpf_finish_unclaimed - FINISH of a "bpf:" file no handler claimed
- * @session:    its session
- * @token:      its token
- * @compatible: its compatible
- * @data:       its LUO u64 (the backend's data)
+ * @f: an incoming file of a "bpf:" compatible, under its session's mutex
  *
  * The BPF handler was never loaded in this kernel: the backend named in
- * the handover still releases the file's memory. Caller holds luo_lock.
+ * the handover still releases the file's memory.
  *
  * Return: true if the file was handled here.
  */
-bool luo_bpf_finish_unclaimed(const char *session, u64 token,
-			      const char *compatible, u64 data)
+bool luo_bpf_finish_unclaimed(struct luo_file *f)
 {
+	const char *session = f->session->name, *compatible = f->compatible;
+	u64 token = f->token;
 	struct liveupdate_file_op_args args = {
 		.session = session,
 		.token = token,
-		.serialized_data = data,
+		.serialized_data = f->data,
 	};
 	struct luo_bpf_in_file *in;
 
+	lockdep_assert_held(&f->session->mutex);
 	if (!str_has_prefix(compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
 		return false;
 	in = luo_bpf_in_take(session, token);
@@ -588,7 +601,7 @@ bool luo_bpf_finish_unclaimed(const char *session, u64 token,
  * @state_size: out: bytes of state
  * @state:      out: the state, LUO_BPF_STATE_MAX bytes of room
  *
- * Caller holds luo_lock.
+ * Caller holds the mutex of @f's session.
  */
 void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 		       u32 *schema, u32 *state_size, u8 *state)
@@ -596,6 +609,7 @@ void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 	struct luo_bpf_file *bf = f->private_data;
 	struct luo_bpf_in_file *in;
 
+	lockdep_assert_held(&f->session->mutex);
 	if (!str_has_prefix(f->compatible, LIVEUPDATE_BPF_COMPAT_PREFIX))
 		return;
 	*bpf = 1;
@@ -749,6 +763,7 @@ static struct luo_bpf_handler *luo_bpf_find(const void *kdata)
 {
 	struct luo_bpf_handler *h;
 
+	lockdep_assert_held(&luo_bpf_lock);
 	list_for_each_entry(h, &luo_bpf_handlers, node)
 		if (h->ops == kdata && !h->fh.retired)
 			return h;
@@ -760,12 +775,12 @@ static struct luo_bpf_handler *luo_bpf_find(const void *kdata)
  * into the handover with its own backend; one of another backend would
  * leave the next kernel able to retrieve the files of only one of the
  * two (luo_bpf_in_check()).
- * Caller holds luo_lock.
  */
 static int luo_bpf_check_retired(const char *compatible, const char *backend)
 {
 	struct luo_bpf_handler *h;
 
+	lockdep_assert_held(&luo_bpf_lock);
 	list_for_each_entry(h, &luo_bpf_handlers, node) {
 		if (h->fh.retired && !strcmp(h->fh.compatible, compatible) &&
 		    strcmp(h->backend->compatible, backend)) {
@@ -800,7 +815,8 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 	h->state_size = ops->state_size;
 	INIT_LIST_HEAD(&h->files);
 
-	mutex_lock(&luo_lock);
+	down_read(&luo_reboot_rwsem);
+	mutex_lock(&luo_bpf_lock);
 	/*
 	 * 6.12 lets one map be linked twice: one registration per map. And
 	 * once LUO is frozen for the reboot, the handover tree is written:
@@ -847,7 +863,8 @@ static int luo_bpf_reg(void *kdata, struct bpf_link *link)
 	err = luo_handler_register(&h->fh, true);
 	if (err)
 		goto err_list;
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_bpf_lock);
+	up_read(&luo_reboot_rwsem);
 	return 0;
 
 err_list:
@@ -858,7 +875,8 @@ err_fdt:
 err_backend:
 	luo_handler_put(backend);
 err_unlock:
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_bpf_lock);
+	up_read(&luo_reboot_rwsem);
 	kfree(h);
 	return err;
 }
@@ -867,11 +885,16 @@ static void luo_bpf_unreg(void *kdata, struct bpf_link *link)
 {
 	struct luo_bpf_handler *h;
 
-	mutex_lock(&luo_lock);
+	mutex_lock(&luo_bpf_lock);
 	h = luo_bpf_find(kdata);
+	mutex_unlock(&luo_bpf_lock);
+	/*
+	 * Outside luo_bpf_lock: an idle handler is released at once, which
+	 * takes it. BPF serializes reg, update and unreg of one map, so @h
+	 * stays registered until retired here.
+	 */
 	if (h)
 		luo_handler_retire(&h->fh);
-	mutex_unlock(&luo_lock);
 }
 
 /*
@@ -886,7 +909,9 @@ static int luo_bpf_update(void *kdata, void *old_kdata, struct bpf_link *link)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	mutex_lock(&luo_lock);
+	/* No callback runs while the programs are swapped under them. */
+	down_write(&luo_reboot_rwsem);
+	mutex_lock(&luo_bpf_lock);
 	h = luo_bpf_find(old_kdata);
 	if (!h)
 		goto out;
@@ -908,7 +933,8 @@ static int luo_bpf_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		h->fh.compatible, h->schema, h->fh.users);
 	err = 0;
 out:
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_bpf_lock);
+	up_write(&luo_reboot_rwsem);
 	return err;
 }
 

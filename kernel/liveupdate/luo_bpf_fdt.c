@@ -32,7 +32,7 @@
 #include <linux/string.h>
 
 #include "luo_internal.h"
-#include "luo_bpf.h"
+#include "luo_bpf_internal.h"
 
 KHO_ADVERTISE_FORMAT(luo_bpf, LUO_BPF_FDT_COMPATIBLE);
 
@@ -57,12 +57,13 @@ static int luo_bpf_fdt_write_empty(void *fdt, size_t cap)
 	return err ? -ENOSPC : 0;
 }
 
-/* Replace the outgoing buffer by one of @cap bytes. Caller holds luo_lock. */
+/* Replace the outgoing buffer by one of @cap bytes. */
 static int luo_bpf_fdt_resize(size_t cap)
 {
 	void *old = luo_bpf_fdt_out, *fdt;
 	int err;
 
+	lockdep_assert_held(&luo_bpf_lock);
 	fdt = kho_alloc_preserve(cap);
 	if (IS_ERR(fdt))
 		return PTR_ERR(fdt);
@@ -92,7 +93,7 @@ err_free:
  * luo_bpf_fdt_reserve - account for @bytes more (or fewer) in the tree
  * @bytes: an upper bound of the bytes a node takes, negative to give back
  *
- * Caller holds luo_lock. Growing never shrinks the buffer back: the space
+ * Caller holds luo_bpf_lock. Growing never shrinks the buffer back: the space
  * is likely to be needed again by the next file.
  *
  * Return: 0, -ENOSPC beyond LUO_BPF_FDT_MAX_SIZE, or -ENOMEM.
@@ -102,6 +103,7 @@ int luo_bpf_fdt_reserve(long bytes)
 	long need = luo_bpf_fdt_need + bytes;
 	int err;
 
+	lockdep_assert_held(&luo_bpf_lock);
 	if (need > (long)LUO_BPF_FDT_MAX_SIZE) {
 		pr_warn_ratelimited("handover state would exceed %lu bytes\n",
 				    LUO_BPF_FDT_MAX_SIZE);
@@ -152,8 +154,9 @@ static int luo_bpf_fdt_write_handler(void *fdt, struct luo_bpf_handler *h,
 /**
  * luo_bpf_serialize - write the "luo-bpf" tree for the kexec
  *
- * Reboot path, after every file froze; caller holds luo_lock. Writes into
- * the buffer reserved ahead of time and does not allocate.
+ * Reboot path, after every file froze (luo_reboot_rwsem held for
+ * writing). Writes into the buffer reserved ahead of time and does not
+ * allocate.
  *
  * Return: 0, or -ENOSPC if the reservation was short (a bug; the reboot
  * is then refused rather than losing state).
@@ -165,8 +168,10 @@ int luo_bpf_serialize(void)
 	unsigned int idx = 0;
 	int err;
 
+	lockdep_assert_held_write(&luo_reboot_rwsem);
 	if (!fdt)
 		return 0;
+	mutex_lock(&luo_bpf_lock);
 	err = fdt_create(fdt, luo_bpf_fdt_cap);
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
@@ -184,9 +189,10 @@ int luo_bpf_serialize(void)
 		pr_err("handover tree does not fit in %zu bytes: %s\n",
 		       luo_bpf_fdt_cap, fdt_strerror(err));
 		luo_bpf_fdt_write_empty(fdt, luo_bpf_fdt_cap);
-		return -ENOSPC;
+		err = -ENOSPC;
 	}
-	return 0;
+	mutex_unlock(&luo_bpf_lock);
+	return err;
 }
 
 /* The outgoing tree as luo_bpf_serialize() wrote it, and its size; or NULL. */
@@ -208,6 +214,20 @@ static u32 luo_bpf_in_hash(const char *session, u64 token)
 {
 	return jhash(session, strnlen(session, LIVEUPDATE_SESSION_NAME_LENGTH),
 		     (u32)token ^ (u32)(token >> 32));
+}
+
+/* The record of (@session, @token) in the table, or NULL. */
+static struct luo_bpf_in_file *__luo_bpf_in_find(const char *session,
+						 u64 token)
+{
+	struct luo_bpf_in_file *in;
+
+	lockdep_assert_held(&luo_bpf_lock);
+	hash_for_each_possible(luo_bpf_in_table, in, hnode,
+			       luo_bpf_in_hash(session, token))
+		if (in->token == token && !strcmp(in->session, session))
+			return in;
+	return NULL;
 }
 
 /* A NUL-terminated string property of at most @max bytes, or NULL. */
@@ -255,7 +275,7 @@ static int luo_bpf_fdt_load_file(const void *fdt, int node,
 	if (!state || len != state_size)
 		return -EINVAL;
 	/* Two records of one file: the first stands. */
-	if (luo_bpf_in_find(session, fdt64_to_cpu(*token)))
+	if (__luo_bpf_in_find(session, fdt64_to_cpu(*token)))
 		return -EEXIST;
 
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
@@ -370,16 +390,20 @@ bad:
  * @session: its session name
  * @token:   its token
  *
- * Caller holds luo_lock and gives the record back with luo_bpf_in_put().
+ * The caller (under the file's session mutex) owns the record until it
+ * gives it back with luo_bpf_in_keep() or luo_bpf_in_put().
  *
  * Return: the record, or NULL if the handover has none.
  */
 struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token)
 {
-	struct luo_bpf_in_file *in = luo_bpf_in_find(session, token);
+	struct luo_bpf_in_file *in;
 
+	mutex_lock(&luo_bpf_lock);
+	in = __luo_bpf_in_find(session, token);
 	if (in)
 		hash_del(&in->hnode);
+	mutex_unlock(&luo_bpf_lock);
 	return in;
 }
 
@@ -391,8 +415,7 @@ struct luo_bpf_in_file *luo_bpf_in_take(const char *session, u64 token)
  * @backend:    the backend that will retrieve it
  *
  * Schema 0, no state: the file is still retrievable through its backend.
- * Caller holds luo_lock and gives it back with luo_bpf_in_keep() or
- * luo_bpf_in_put().
+ * The caller gives it back with luo_bpf_in_keep() or luo_bpf_in_put().
  *
  * Return: the record, or NULL if out of memory.
  */
@@ -408,38 +431,47 @@ struct luo_bpf_in_file *luo_bpf_in_blank(const char *session, u64 token,
 	in->token = token;
 	strscpy(in->compatible, compatible, sizeof(in->compatible));
 	strscpy(in->backend, backend, sizeof(in->backend));
+	mutex_lock(&luo_bpf_lock);
 	luo_bpf_in_count++;
+	mutex_unlock(&luo_bpf_lock);
 	return in;
 }
 
-/* Put a taken record back in the table. Caller holds luo_lock. */
+/* Put a taken record back in the table. */
 void luo_bpf_in_keep(struct luo_bpf_in_file *in)
 {
+	mutex_lock(&luo_bpf_lock);
 	hash_add(luo_bpf_in_table, &in->hnode,
 		 luo_bpf_in_hash(in->session, in->token));
+	mutex_unlock(&luo_bpf_lock);
 }
 
-/* The record of an incoming file, left in the table. Caller holds luo_lock. */
+/*
+ * The record of an incoming file, left in the table. Only the file's own
+ * session takes it out, and the caller holds that session's mutex, so the
+ * record stays valid after the table's lock is dropped.
+ */
 struct luo_bpf_in_file *luo_bpf_in_find(const char *session, u64 token)
 {
 	struct luo_bpf_in_file *in;
 
-	hash_for_each_possible(luo_bpf_in_table, in, hnode,
-			       luo_bpf_in_hash(session, token))
-		if (in->token == token && !strcmp(in->session, session))
-			return in;
-	return NULL;
+	mutex_lock(&luo_bpf_lock);
+	in = __luo_bpf_in_find(session, token);
+	mutex_unlock(&luo_bpf_lock);
+	return in;
 }
 
-/* The file is done: the last record frees the tree. Caller holds luo_lock. */
+/* The file is done: the last record frees the tree. */
 void luo_bpf_in_put(struct luo_bpf_in_file *in)
 {
 	kfree(in);
+	mutex_lock(&luo_bpf_lock);
 	if (!--luo_bpf_in_count && luo_bpf_in_folio) {
 		folio_put(luo_bpf_in_folio);
 		luo_bpf_in_folio = NULL;
 		pr_info("handed-over state of BPF handlers released\n");
 	}
+	mutex_unlock(&luo_bpf_lock);
 }
 
 /*
@@ -448,7 +480,6 @@ void luo_bpf_in_put(struct luo_bpf_in_file *in)
  * a format this backend cannot read: each of them is refused at retrieve
  * (EPROTO, memory kept) until a handler over their backend attaches. One
  * damaged record must not keep a handler from every other file.
- * Caller holds luo_lock.
  */
 void luo_bpf_in_check_handler(const char *compatible, const char *backend)
 {
@@ -456,6 +487,7 @@ void luo_bpf_in_check_handler(const char *compatible, const char *backend)
 	unsigned long n = 0;
 	int bkt;
 
+	lockdep_assert_held(&luo_bpf_lock);
 	hash_for_each(luo_bpf_in_table, bkt, in, hnode) {
 		if (!strcmp(in->compatible, compatible) &&
 		    strcmp(in->backend, backend)) {
@@ -473,9 +505,9 @@ int luo_bpf_fdt_init(void)
 {
 	int err;
 
+	mutex_lock(&luo_bpf_lock);
 	luo_bpf_fdt_load();
-	mutex_lock(&luo_lock);
 	err = luo_bpf_fdt_resize(PAGE_SIZE);
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_bpf_lock);
 	return err;
 }

@@ -24,7 +24,7 @@
 #include <linux/btf_ids.h>
 #include <linux/fs.h>
 
-#include "luo_bpf.h"
+#include "luo_bpf_internal.h"
 
 __bpf_kfunc_start_defs();
 

@@ -34,8 +34,7 @@
 
 KHO_ADVERTISE_FORMAT(luo, LUO_COMPATIBLE);
 
-/* Sessions, files, FLB counts and the reboot; outermost LUO lock. */
-DEFINE_MUTEX(luo_lock);
+/* Both written under luo_reboot_rwsem held for writing. */
 bool luo_frozen;			/* sessions serialized for the kexec */
 bool luo_freeze_dry_run;		/* freeze callbacks of a dry run */
 
@@ -64,67 +63,6 @@ bool liveupdate_enabled(void)
 	return luo_enable;
 }
 EXPORT_SYMBOL_GPL(liveupdate_enabled);
-
-long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nops,
-			unsigned int base, unsigned int cmd, void __user *uarg,
-			struct luo_session *session, enum luo_kind kind)
-{
-	u64 buf[(LIVEUPDATE_SESSION_NAME_LENGTH + 8) / sizeof(u64)];
-	struct luo_ucmd ucmd = { .cmd = buf, .session = session, .new_fd = -1 };
-	const struct luo_ioctl_op *op;
-	unsigned int nr = _IOC_NR(cmd);
-	u32 usize;
-	long ret;
-
-	if (nr < base || nr >= base + nops)
-		return -EINVAL;
-	op = &ops[nr - base];
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (cmd != op->cmd)
-		return -ENOTTY;
-	if (op->kind != LUO_ANY && op->kind != kind)
-		return -EINVAL;
-	if (usize < op->min_size)
-		return -EINVAL;
-	if (WARN_ON_ONCE(op->size > sizeof(buf)))
-		return -EINVAL;
-	ret = copy_struct_from_user(buf, op->size, uarg, usize);
-	if (ret)
-		return ret;
-
-	ret = op->fn(&ucmd);
-	if (!ret && op->out &&
-	    copy_to_user(uarg, buf, min_t(size_t, op->size, usize)))
-		ret = -EFAULT;
-	if (ucmd.new_file) {
-		if (!ret) {
-			fd_install(ucmd.new_fd, ucmd.new_file);
-		} else {
-			if (ucmd.undo)
-				ucmd.undo(&ucmd);
-			put_unused_fd(ucmd.new_fd);
-			fput(ucmd.new_file);
-		}
-	}
-	return ret;
-}
-
-/* Reserve an fd for @file (whose reference is consumed); installed later. */
-int luo_ucmd_install_fd(struct luo_ucmd *ucmd, struct file *file, s32 *fdp,
-			int flags)
-{
-	int fd = get_unused_fd_flags(O_CLOEXEC);
-
-	if (fd < 0) {
-		fput(file);
-		return fd;
-	}
-	ucmd->new_fd = fd;
-	ucmd->new_file = file;
-	*fdp = fd;
-	return 0;
-}
 
 static int luo_create_session(struct luo_ucmd *ucmd)
 {
@@ -175,11 +113,13 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	long ret;
 
-	mutex_lock(&luo_lock);
+	down_read(&luo_reboot_rwsem);
+	mutex_lock(&luo_sessions_lock);
 	ret = luo_ioctl_dispatch(luo_dev_ops, ARRAY_SIZE(luo_dev_ops),
 				 LIVEUPDATE_CMD_BASE, cmd, (void __user *)arg,
 				 NULL, LUO_ANY);
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_sessions_lock);
+	up_read(&luo_reboot_rwsem);
 	return ret;
 }
 
@@ -231,11 +171,12 @@ out:
 	return err;
 }
 
-/* Read the previous kernel's sessions, once. Caller holds luo_lock. */
+/* Read the previous kernel's sessions, once. */
 static int luo_load_incoming(void)
 {
 	int err;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	if (!luo_in_present)
 		return 0;
 	err = luo_sessions_deserialize(luo_in_sessions_pa);
@@ -248,17 +189,25 @@ static int luo_load_incoming(void)
 	return 0;
 }
 
+/*
+ * At the first open of /dev/liveupdate (or listing): read the incoming
+ * sessions. luo_reboot_rwsem is held for writing, so nothing else runs
+ * meanwhile; it is the one time a handler callback (finish() of the files
+ * of a malformed session) runs under luo_sessions_lock.
+ */
 int luo_ensure_incoming(void)
 {
 	int err;
 
-	mutex_lock(&luo_lock);
+	down_write(&luo_reboot_rwsem);
+	mutex_lock(&luo_sessions_lock);
 	if (!luo_in_loaded) {
 		luo_in_err = luo_load_incoming();
 		luo_in_loaded = true;
 	}
 	err = luo_in_err;
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_sessions_lock);
+	up_write(&luo_reboot_rwsem);
 	return err;
 }
 
@@ -299,11 +248,12 @@ static struct miscdevice luo_miscdev = {
 	.mode = 0600,
 };
 
-/* Does any outgoing session hold a file? Caller holds luo_lock. */
+/* Does any outgoing session hold a file? */
 static bool luo_out_files(void)
 {
 	struct luo_session *s;
 
+	lockdep_assert_held(&luo_reboot_rwsem);
 	list_for_each_entry(s, &luo_out_sessions, list)
 		if (s->nr_files)
 			return true;
@@ -333,7 +283,7 @@ int liveupdate_reboot(void)
 	if (!luo_enable)
 		return 0;
 
-	mutex_lock(&luo_lock);
+	down_write(&luo_reboot_rwsem);
 	if (!kexec_image->file_mode && luo_out_files()) {
 		pr_warn("kexec image loaded by kexec_load cannot carry preserved files: reboot refused, load it with kexec_file_load\n");
 		err = -EOPNOTSUPP;
@@ -360,7 +310,7 @@ int liveupdate_reboot(void)
 		  luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),
 		  div_u64(ktime_get_ns() - t1, NSEC_PER_USEC));
 out:
-	mutex_unlock(&luo_lock);
+	up_write(&luo_reboot_rwsem);
 	if (!err)
 		luo_test_frozen_hold();
 	return err;
@@ -380,7 +330,7 @@ static int luo_freeze_dry_run_set(void *data, u64 val)
 
 	if (val != 1)
 		return -EINVAL;
-	mutex_lock(&luo_lock);
+	down_write(&luo_reboot_rwsem);
 	if (luo_frozen) {
 		err = -EBUSY;
 		goto out;
@@ -389,7 +339,7 @@ static int luo_freeze_dry_run_set(void *data, u64 val)
 	pr_notice("freeze dry run: %u of %u preserved files would veto the reboot\n",
 		  vetoes, files);
 out:
-	mutex_unlock(&luo_lock);
+	up_write(&luo_reboot_rwsem);
 	return err;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(luo_freeze_dry_run_fops, NULL, luo_freeze_dry_run_set,

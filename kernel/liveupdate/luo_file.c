@@ -19,7 +19,7 @@
  * (liveupdate_get_token_outgoing() at preserve or freeze, then
  * liveupdate_get_file_incoming() at retrieve). Retrieving the partner from
  * inside a retrieve() is a nested luo_file_retrieve() under the same
- * luo_lock; a file already in its own retrieve() is refused (-ELOOP), so a
+ * session mutex; a file already in its own retrieve() is refused (-ELOOP), so a
  * cycle of partners cannot recurse forever, and so is a chain of partners
  * deeper than LUO_PARTNER_DEPTH (a handover crafted as a long chain of
  * guest_memfds would otherwise run the kernel stack out).
@@ -149,20 +149,22 @@ int liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
 }
 EXPORT_SYMBOL_GPL(liveupdate_unregister_file_handler);
 
-/* Caller holds luo_handlers_lock. */
+/* The registered handler of @compatible, or NULL. */
 struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 {
 	struct liveupdate_file_handler *fh;
 
+	lockdep_assert_held(&luo_handlers_lock);
 	list_for_each_entry(fh, &luo_handlers, list)
 		if (!strncmp(fh->compatible, compatible, sizeof(fh->compatible)))
 			return fh;
 	return NULL;
 }
 
-/* Bind a file to @fh: pins the handler (and its module). Caller holds luo_handlers_lock. */
+/* Bind a file to @fh: pins the handler (and its module). */
 int luo_handler_get(struct liveupdate_file_handler *fh)
 {
+	lockdep_assert_held_write(&luo_handlers_lock);
 	if (!try_module_get(fh->ops->owner))
 		return -ENODEV;
 	fh->users++;
@@ -220,12 +222,14 @@ int luo_file_table_init(struct luo_session *s)
 	return rhashtable_init(&s->files_ht, &luo_file_params);
 }
 
-/* Add @f to @s; -EEXIST if its token is taken. Caller holds luo_lock. */
+/* Add @f to @s; -EEXIST if its token is taken. */
 int luo_file_link(struct luo_session *s, struct luo_file *f)
 {
-	int err = rhashtable_lookup_insert_fast(&s->files_ht, &f->hnode,
-						luo_file_params);
+	int err;
 
+	lockdep_assert_held(&s->mutex);
+	err = rhashtable_lookup_insert_fast(&s->files_ht, &f->hnode,
+					    luo_file_params);
 	if (err)
 		return err;
 	list_add_tail(&f->list, &s->files);
@@ -264,7 +268,7 @@ static void luo_file_args(struct luo_file *f, struct liveupdate_file_op_args *ar
  * @token: the caller's key, unique in @s
  * @fd:    the file descriptor
  *
- * Caller holds luo_lock.
+ * Caller holds @s->mutex.
  *
  * Return: 0 or -EEXIST, -EBADF, -ENOENT, -EBUSY, -ENOSPC, -ENOMEM, or the
  * handler's error.
@@ -276,6 +280,7 @@ int luo_file_preserve(struct luo_session *s, u64 token, int fd)
 	struct file *file;
 	int err;
 
+	lockdep_assert_held(&s->mutex);
 	if (luo_file_find(s, token))
 		return -EEXIST;
 	file = fget(fd);
@@ -319,7 +324,7 @@ int luo_file_preserve(struct luo_session *s, u64 token, int fd)
 	f->data = args.serialized_data;
 	f->private_data = args.private_data;
 
-	/* The token was checked under luo_lock: only memory can be short. */
+	/* The token was checked under s->mutex: only memory can be short. */
 	if (luo_file_link(s, f)) {
 		err = -ENOMEM;
 		goto err_unpreserve;
@@ -358,6 +363,7 @@ void luo_file_unpreserve_all(struct luo_session *s)
 {
 	struct luo_file *f, *tmp;
 
+	lockdep_assert_held(&s->mutex);
 	list_for_each_entry_safe_reverse(f, tmp, &s->files, list) {
 		struct liveupdate_file_op_args args;
 
@@ -395,7 +401,7 @@ static int luo_file_bind(struct luo_file *f)
  * @token: its token
  * @filep: out: the file, with a reference for the caller
  *
- * Caller holds luo_lock. The first retrieval asks the handler; later ones
+ * Caller holds @s->mutex. The first retrieval asks the handler; later ones
  * return the same file. A failure is remembered and returned again, unless
  * the handler kept the memory (@kept): then the next retrieval asks again.
  *
@@ -405,9 +411,11 @@ static int luo_file_bind(struct luo_file *f)
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 {
 	struct liveupdate_file_op_args args;
-	struct luo_file *f = s->finished ? NULL : luo_file_find(s, token);
+	struct luo_file *f;
 	int err;
 
+	lockdep_assert_held(&s->mutex);
+	f = s->finished ? NULL : luo_file_find(s, token);
 	if (!f)
 		return -ENOENT;
 	if (f->retrieve_err)
@@ -473,7 +481,8 @@ int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
  * Looks @file up among the files preserved in the session of @args (not
  * in other sessions: a file and its partner cross the kexec together).
  * Call it from freeze() to let userspace preserve the two in any order.
- * Runs under luo_lock, like the callbacks; linear in the session's files.
+ * Runs under the session's mutex, like the callbacks; linear in the
+ * session's files.
  *
  * Return: 0, -EINVAL outside a preserve() or freeze() callback, or
  * -ENOENT if @file is not preserved in that session.
@@ -484,9 +493,9 @@ int liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,
 	struct luo_file *self = args->luo_file;
 	struct luo_file *f;
 
-	lockdep_assert_held(&luo_lock);
 	if (!self || !self->session || self->session->incoming || !file)
 		return -EINVAL;
+	lockdep_assert_held(&self->session->mutex);
 	list_for_each_entry(f, &self->session->files, list) {
 		if (f->file == file) {
 			*tokenp = f->token;
@@ -526,9 +535,9 @@ int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
 	struct luo_session *s = self ? self->session : NULL;
 	int err;
 
-	lockdep_assert_held(&luo_lock);
 	if (!s || !s->incoming || token == self->token)
 		return -EINVAL;
+	lockdep_assert_held(&s->mutex);
 	if (s->partner_depth >= LUO_PARTNER_DEPTH) {
 		pr_warn("session '%s' token %llu: partners nest deeper than %d, refused\n",
 			s->name, self->token, LUO_PARTNER_DEPTH);
@@ -558,7 +567,7 @@ EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
  * finish() and without finishing its FLBs: its preserved memory stays
  * reserved until the next reboot, and one line says so.
  *
- * Caller holds luo_lock.
+ * Caller holds @s->mutex.
  *
  * Return: 0, or -EBUSY (nothing done, only without @force) if a handler
  * cannot finish yet.
@@ -567,6 +576,7 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 {
 	struct luo_file *f, *tmp;
 
+	lockdep_assert_held(&s->mutex);
 	if (s->finished)
 		return 0;
 
@@ -600,8 +610,7 @@ int luo_file_finish_all(struct luo_session *s, bool force)
 				f->handler->ops->finish(&args);
 			}
 			luo_flb_file_finish(f->handler);
-		} else if (!luo_bpf_finish_unclaimed(s->name, f->token,
-						     f->compatible, f->data)) {
+		} else if (!luo_bpf_finish_unclaimed(f)) {
 			pr_warn("session '%s' token %llu: no handler for '%s', its memory stays reserved\n",
 				s->name, f->token, f->compatible);
 		}
@@ -620,59 +629,115 @@ void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser)
 	ser->token = cpu_to_le64(f->token);
 }
 
-/* Reboot: freeze every outgoing file in order. */
-int luo_files_freeze(void)
+/* Freeze the files of @s in order; on a refusal, unfreeze them again. */
+static int luo_session_freeze(struct luo_session *s, bool dry_run,
+			      unsigned int *nr_files, unsigned int *vetoes,
+			      int *first_err)
 {
-	struct luo_session *s;
 	struct luo_file *f;
 	int err;
 
-	lockdep_assert_held(&luo_lock);
-	list_for_each_entry(s, &luo_out_sessions, list) {
-		list_for_each_entry(f, &s->files, list) {
-			struct liveupdate_file_op_args args;
+	lockdep_assert_held(&s->mutex);
+	list_for_each_entry(f, &s->files, list) {
+		struct liveupdate_file_op_args args;
 
-			if (!f->handler->ops->freeze) {
-				f->frozen = true;
-				continue;
-			}
-			luo_file_args(f, &args);
-			err = f->handler->ops->freeze(&args);
-			if (err) {
+		(*nr_files)++;
+		if (!f->handler->ops->freeze) {
+			f->frozen = true;
+			continue;
+		}
+		luo_file_args(f, &args);
+		err = f->handler->ops->freeze(&args);
+		if (err) {
+			if (dry_run) {
+				pr_warn("session '%s' token %llu: freeze would fail (%d)\n",
+					s->name, f->token, err);
+			} else {
 				pr_warn("session '%s' token %llu: freeze failed (%d), reboot aborted\n",
 					s->name, f->token, err);
-				luo_files_unfreeze();
-				return err;
 			}
-			f->data = args.serialized_data;
-			f->private_data = args.private_data;
-			f->frozen = true;
+			if (!(*vetoes)++)
+				*first_err = err;
+			if (!dry_run)
+				return err;
+			continue;
 		}
+		f->data = args.serialized_data;
+		f->private_data = args.private_data;
+		f->frozen = true;
 	}
 	return 0;
+}
+
+/* Undo the freeze of the files of @s that froze, newest first. */
+static void luo_session_unfreeze(struct luo_session *s)
+{
+	struct luo_file *f;
+
+	lockdep_assert_held(&s->mutex);
+	list_for_each_entry_reverse(f, &s->files, list) {
+		struct liveupdate_file_op_args args;
+
+		if (!f->frozen)
+			continue;
+		f->frozen = false;
+		if (!f->handler->ops->unfreeze)
+			continue;
+		luo_file_args(f, &args);
+		f->handler->ops->unfreeze(&args);
+		f->data = args.serialized_data;
+		f->private_data = args.private_data;
+	}
+}
+
+/*
+ * Freeze every outgoing file, session by session, each under its mutex;
+ * the caller holds luo_reboot_rwsem for writing, so no session changes
+ * meanwhile. A dry run goes on past a refusal, so that every handler is
+ * asked, and then unfreezes everything; a reboot stops at the first.
+ */
+static int luo_files_freeze_all(bool dry_run, unsigned int *nr_files,
+				unsigned int *vetoes, int *first_err)
+{
+	struct luo_session *s;
+	int err = 0;
+
+	lockdep_assert_held_write(&luo_reboot_rwsem);
+	*nr_files = 0;
+	*vetoes = 0;
+	*first_err = 0;
+	list_for_each_entry(s, &luo_out_sessions, list) {
+		mutex_lock(&s->mutex);
+		err = luo_session_freeze(s, dry_run, nr_files, vetoes,
+					 first_err);
+		mutex_unlock(&s->mutex);
+		if (err)
+			break;
+	}
+	if (err || dry_run)
+		luo_files_unfreeze();
+	return err;
+}
+
+/* Reboot: freeze every outgoing file in order, or none. */
+int luo_files_freeze(void)
+{
+	unsigned int nr_files, vetoes;
+	int first_err;
+
+	return luo_files_freeze_all(false, &nr_files, &vetoes, &first_err);
 }
 
 /* Undo luo_files_freeze() for the files it froze, newest first. */
 void luo_files_unfreeze(void)
 {
 	struct luo_session *s;
-	struct luo_file *f;
 
-	lockdep_assert_held(&luo_lock);
+	lockdep_assert_held_write(&luo_reboot_rwsem);
 	list_for_each_entry_reverse(s, &luo_out_sessions, list) {
-		list_for_each_entry_reverse(f, &s->files, list) {
-			struct liveupdate_file_op_args args;
-
-			if (!f->frozen)
-				continue;
-			f->frozen = false;
-			if (!f->handler->ops->unfreeze)
-				continue;
-			luo_file_args(f, &args);
-			f->handler->ops->unfreeze(&args);
-			f->data = args.serialized_data;
-			f->private_data = args.private_data;
-		}
+		mutex_lock(&s->mutex);
+		luo_session_unfreeze(s);
+		mutex_unlock(&s->mutex);
 	}
 }
 
@@ -687,39 +752,11 @@ void luo_files_unfreeze(void)
  */
 unsigned int luo_files_freeze_check(unsigned int *nr_files, int *first_err)
 {
-	unsigned int vetoes = 0;
-	struct luo_session *s;
-	struct luo_file *f;
-	int err;
+	unsigned int vetoes;
 
-	lockdep_assert_held(&luo_lock);
-	*nr_files = 0;
-	*first_err = 0;
+	lockdep_assert_held_write(&luo_reboot_rwsem);
 	luo_freeze_dry_run = true;
-	list_for_each_entry(s, &luo_out_sessions, list) {
-		list_for_each_entry(f, &s->files, list) {
-			struct liveupdate_file_op_args args;
-
-			(*nr_files)++;
-			if (!f->handler->ops->freeze) {
-				f->frozen = true;
-				continue;
-			}
-			luo_file_args(f, &args);
-			err = f->handler->ops->freeze(&args);
-			if (err) {
-				pr_warn("session '%s' token %llu: freeze would fail (%d)\n",
-					s->name, f->token, err);
-				if (!vetoes++)
-					*first_err = err;
-				continue;
-			}
-			f->data = args.serialized_data;
-			f->private_data = args.private_data;
-			f->frozen = true;
-		}
-	}
-	luo_files_unfreeze();
+	luo_files_freeze_all(true, nr_files, &vetoes, first_err);
 	luo_freeze_dry_run = false;
 	return vetoes;
 }

@@ -349,7 +349,7 @@ void luo_flb_destroy(void)
 	mutex_unlock(&luo_flb_lock);
 }
 
-/* Reboot: write the FLB page. Caller holds luo_lock. Never allocates. */
+/* Reboot: write the FLB page. Never allocates. */
 u64 luo_flb_serialize(void)
 {
 	struct luo_ser_flb *ent = (void *)(luo_flb_page + 1);
@@ -372,7 +372,7 @@ u64 luo_flb_serialize(void)
 	return count ? virt_to_phys(luo_flb_page) : 0;
 }
 
-/* New kernel: read the previous kernel's FLB page. Caller holds luo_lock. */
+/* New kernel, LUO's init: read the previous kernel's FLB page. */
 int luo_flb_deserialize(u64 flbs_pa)
 {
 	struct luo_ser_flb_header *hdr;

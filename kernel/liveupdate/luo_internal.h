@@ -3,14 +3,24 @@
  * Live Update Orchestrator internals: handover format (luo-v5), sessions,
  * files, FLBs.
  *
- * Lock order (outermost first):
+ * Lock order (outermost first), the one place it is written down (the
+ * same in Documentation/core-api/liveupdate.rst):
  *   (BPF struct_ops update_mutex, when reg/update/unreg come from BPF)
- *   luo_lock            sessions, their files, FLB state, reboot, BPF
- *                       handler state (luo_bpf*.c)
+ *   luo_reboot_rwsem    read: every ioctl, session release, iterator and
+ *                       BPF attach; write: the reboot's freeze and its dry
+ *                       run, which so see every session stand still
+ *   luo_sessions_lock   the session lists, name tables and the session
+ *                       blocks; never held across a handler callback
+ *   luo_session.mutex   one session: its files and their callbacks (a
+ *                       partner's nested retrieve stays in the session)
+ *   luo_bpf_lock        BPF handlers, their files, the luo-bpf trees
  *   luo_handlers_lock   the handler registry (also taken alone)
+ *   luo_flb_lock        FLB state
  *   kho_out.lock        KHO subtrees
- * Handler callbacks run under luo_lock and may take their own locks;
- * can_preserve() runs under luo_handlers_lock too.
+ * Handler callbacks run under their session's mutex (at the reboot, under
+ * luo_reboot_rwsem held for writing as well), so callbacks of different
+ * sessions run at once: a handler guards its shared state with its own
+ * lock. can_preserve() runs under luo_handlers_lock too.
  */
 #ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
@@ -66,6 +76,7 @@ struct luo_file {
 };
 
 struct luo_session {
+	struct mutex mutex;		/* its files and their callbacks */
 	struct list_head list;		/* outgoing or incoming, in order */
 	struct rhash_head hnode;	/* same, by name */
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];	/* NUL padded */
@@ -79,7 +90,8 @@ struct luo_session {
 	struct luo_blocks file_blocks;	/* outgoing */
 };
 
-extern struct mutex luo_lock;
+extern struct rw_semaphore luo_reboot_rwsem;
+extern struct mutex luo_sessions_lock;
 extern struct rw_semaphore luo_handlers_lock;
 extern bool luo_frozen;
 extern bool luo_freeze_dry_run;
@@ -149,8 +161,7 @@ int luo_flb_deserialize(u64 flbs_pa);
 /* luo_bpf*.c: BPF struct_ops handlers */
 #ifdef CONFIG_LIVEUPDATE_BPF
 int luo_bpf_serialize(void);
-bool luo_bpf_finish_unclaimed(const char *session, u64 token,
-			      const char *compatible, u64 data);
+bool luo_bpf_finish_unclaimed(struct luo_file *f);
 void luo_bpf_file_info(struct luo_file *f, u32 *bpf, char *backend,
 		       u32 *schema, u32 *state_size, u8 *state);
 int luo_iter_init(void);
@@ -158,8 +169,7 @@ void *luo_bpf_fdt_outgoing(size_t *len);
 #else
 static inline int luo_bpf_serialize(void) { return 0; }
 static inline void *luo_bpf_fdt_outgoing(size_t *len) { return NULL; }
-static inline bool luo_bpf_finish_unclaimed(const char *session, u64 token,
-					    const char *compatible, u64 data)
+static inline bool luo_bpf_finish_unclaimed(struct luo_file *f)
 {
 	return false;
 }

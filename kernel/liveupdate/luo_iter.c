@@ -8,11 +8,14 @@
  *   iter/luo_file      ctx: meta, struct luo_file_info *info
  *
  * Outgoing sessions come first, then incoming ones, each in creation
- * order; files in their session's order. Programs see a snapshot taken
- * under luo_lock, which is held from seq start to stop (as cgroup_iter
- * holds cgroup_mutex): a listing is consistent within one read(). Within
- * it each step goes from the element before, so a listing is linear in
- * the number of files; only a read() that resumes seeks from the head.
+ * order; files in their session's order. Programs see a snapshot of each
+ * element. From seq start to stop (as cgroup_iter holds cgroup_mutex) the
+ * iterator holds luo_reboot_rwsem for reading and luo_sessions_lock, so no
+ * session comes or goes, and the mutex of the session of the element at
+ * hand, so its files stand still; it passes from one session's mutex to
+ * the next as it goes. A listing is consistent within one read() for each
+ * session; each step goes from the element before, so a listing is linear
+ * in the number of files; only a read() that resumes seeks from the head.
  *
  * Incoming sessions are listed even before /dev/liveupdate is first
  * opened. Names, tokens and state of every session are as sensitive as
@@ -28,7 +31,7 @@
 #include <linux/string.h>
 
 #include "luo_internal.h"
-#include "luo_bpf.h"
+#include "luo_bpf_internal.h"
 
 /**
  * struct luo_session_info - a session, as iterator programs see it
@@ -87,13 +90,28 @@ struct luo_iter_priv {
 		struct luo_session_info session;
 		struct luo_file_info file;
 	};
-	struct luo_session *s;	/* the element shown, valid under luo_lock */
+	struct luo_session *s;	/* the element shown */
 	struct luo_file *f;
+	struct luo_session *held;	/* whose mutex the iterator holds */
 };
 
-/* The session after @s, outgoing ones first. Caller holds luo_lock. */
+/* Hold the mutex of @s (and of no other session) from now on. */
+static void luo_iter_hold(struct luo_iter_priv *priv, struct luo_session *s)
+{
+	lockdep_assert_held(&luo_sessions_lock);
+	if (priv->held == s)
+		return;
+	if (priv->held)
+		mutex_unlock(&priv->held->mutex);
+	priv->held = s;
+	if (s)
+		mutex_lock(&s->mutex);
+}
+
+/* The session after @s, outgoing ones first. */
 static struct luo_session *luo_iter_session_after(struct luo_session *s)
 {
+	lockdep_assert_held(&luo_sessions_lock);
 	struct list_head *head = s->incoming ? &luo_in_sessions :
 					       &luo_out_sessions;
 
@@ -105,27 +123,33 @@ static struct luo_session *luo_iter_session_after(struct luo_session *s)
 	return NULL;
 }
 
-/* The file after @f over all sessions. Caller holds luo_lock. */
-static struct luo_file *luo_iter_file_after(struct luo_file *f)
+/* The file after @f over all sessions; its session's mutex held. */
+static struct luo_file *luo_iter_file_after(struct luo_iter_priv *priv,
+					    struct luo_file *f)
 {
 	struct luo_session *s = f->session;
 
+	lockdep_assert_held(&s->mutex);
 	if (!list_is_last(&f->list, &s->files))
 		return list_next_entry(f, list);
-	while ((s = luo_iter_session_after(s)))
+	while ((s = luo_iter_session_after(s))) {
+		luo_iter_hold(priv, s);
 		if (!list_empty(&s->files))
 			return list_first_entry(&s->files, struct luo_file,
 						list);
+	}
+	luo_iter_hold(priv, NULL);
 	return NULL;
 }
 
-/* The @pos-th session, outgoing first. Caller holds luo_lock. */
+/* The @pos-th session, outgoing first. */
 static struct luo_session *luo_iter_session_at(loff_t pos)
 {
 	struct list_head *heads[] = { &luo_out_sessions, &luo_in_sessions };
 	struct luo_session *s;
 	int i;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	for (i = 0; i < ARRAY_SIZE(heads); i++)
 		list_for_each_entry(s, heads[i], list)
 			if (!pos--)
@@ -133,16 +157,19 @@ static struct luo_session *luo_iter_session_at(loff_t pos)
 	return NULL;
 }
 
-/* The @pos-th file over all sessions. Caller holds luo_lock. */
-static struct luo_file *luo_iter_file_at(loff_t pos)
+/* The @pos-th file over all sessions; its session's mutex held. */
+static struct luo_file *luo_iter_file_at(struct luo_iter_priv *priv,
+					 loff_t pos)
 {
 	struct list_head *heads[] = { &luo_out_sessions, &luo_in_sessions };
 	struct luo_session *s;
 	struct luo_file *f;
 	int i;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	for (i = 0; i < ARRAY_SIZE(heads); i++) {
 		list_for_each_entry(s, heads[i], list) {
+			luo_iter_hold(priv, s);
 			if (pos >= s->nr_files) {
 				pos -= s->nr_files;
 				continue;
@@ -152,26 +179,29 @@ static struct luo_file *luo_iter_file_at(loff_t pos)
 					return f;
 		}
 	}
+	luo_iter_hold(priv, NULL);
 	return NULL;
 }
 
 static void luo_iter_fill_session(struct luo_session_info *info,
 				  struct luo_session *s)
 {
-	lockdep_assert_held(&luo_lock);
+	lockdep_assert_held(&luo_sessions_lock);
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, s->name, sizeof(info->name));
-	info->nr_files = s->nr_files;
 	info->incoming = s->incoming;
 	info->retrieved = s->retrieved;
+	mutex_lock(&s->mutex);
+	info->nr_files = s->nr_files;
 	info->finished = s->finished;
+	mutex_unlock(&s->mutex);
 }
 
 static void luo_iter_fill_file(struct luo_file_info *info, struct luo_file *f)
 {
 	struct inode *inode = f->file ? file_inode(f->file) : NULL;
 
-	lockdep_assert_held(&luo_lock);
+	lockdep_assert_held(&f->session->mutex);
 	/* All of it: no byte of the previous file's state may show. */
 	memset(info, 0, sizeof(*info));
 	memcpy(info->session, f->session->name, sizeof(info->session));
@@ -203,9 +233,11 @@ static void *luo_iter_start(struct seq_file *seq, loff_t *pos, bool files)
 	 * no incoming session; the open says why.
 	 */
 	luo_ensure_incoming();
-	mutex_lock(&luo_lock);
+	down_read(&luo_reboot_rwsem);
+	mutex_lock(&luo_sessions_lock);
+	priv->held = NULL;
 	if (files) {
-		struct luo_file *f = luo_iter_file_at(*pos);
+		struct luo_file *f = luo_iter_file_at(priv, *pos);
 
 		priv->f = f;
 		v = f ? &priv->file : NULL;
@@ -248,7 +280,7 @@ static void *luo_iter_session_next(struct seq_file *seq, void *v, loff_t *pos)
 static void *luo_iter_file_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct luo_iter_priv *priv = seq->private;
-	struct luo_file *f = luo_iter_file_after(priv->f);
+	struct luo_file *f = luo_iter_file_after(priv, priv->f);
 
 	++*pos;
 	priv->f = f;
@@ -298,10 +330,14 @@ static int luo_iter_seq_show(struct seq_file *seq, void *v)
 
 static void luo_iter_stop(struct seq_file *seq, void *v)
 {
+	struct luo_iter_priv *priv = seq->private;
+
 	/* A last call with NULL lets the program print a footer. */
 	if (!v)
 		luo_iter_show(seq, NULL, true);
-	mutex_unlock(&luo_lock);
+	luo_iter_hold(priv, NULL);
+	mutex_unlock(&luo_sessions_lock);
+	up_read(&luo_reboot_rwsem);
 }
 
 static const struct seq_operations luo_iter_session_ops = {

@@ -8,7 +8,13 @@
  * the reboot path does not allocate. In the new kernel, sessions read from
  * the handover are incoming: retrieved once by name, their files
  * retrieved by token, then finished (explicitly or by closing the fd).
- * All session state is protected by luo_lock.
+ *
+ * The lists and name tables are under luo_sessions_lock, held only while
+ * they change or are looked up; a session's files and their handlers'
+ * callbacks under the session's own mutex, so a slow handler in one
+ * session stalls no other. Every ioctl and close also holds
+ * luo_reboot_rwsem for reading: the reboot, which takes it for writing,
+ * sees every session stand still (lock order in luo_internal.h).
  */
 #define pr_fmt(fmt) "liveupdate: " fmt
 
@@ -25,6 +31,10 @@
 #include "luo_internal.h"
 #include "luo_ioctl.h"
 
+/* Lock order and what each lock guards: luo_internal.h. */
+DECLARE_RWSEM(luo_reboot_rwsem);
+/* The session lists, name tables and session blocks. */
+DEFINE_MUTEX(luo_sessions_lock);
 LIST_HEAD(luo_out_sessions);
 LIST_HEAD(luo_in_sessions);
 static unsigned long luo_nr_out_sessions;
@@ -45,6 +55,7 @@ static struct luo_session *luo_session_find(struct rhashtable *ht,
 {
 	char key[LIVEUPDATE_SESSION_NAME_LENGTH] = { };
 
+	lockdep_assert_held(&luo_sessions_lock);
 	strscpy(key, name, sizeof(key));
 	return rhashtable_lookup_fast(ht, key, luo_session_params);
 }
@@ -53,6 +64,7 @@ static int luo_session_link(struct luo_session *s)
 {
 	int err;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	err = rhashtable_lookup_insert_fast(s->incoming ? &luo_in_ht : &luo_out_ht,
 					    &s->hnode, luo_session_params);
 	if (!err)
@@ -63,6 +75,7 @@ static int luo_session_link(struct luo_session *s)
 
 static void luo_session_unlink(struct luo_session *s)
 {
+	lockdep_assert_held(&luo_sessions_lock);
 	rhashtable_remove_fast(s->incoming ? &luo_in_ht : &luo_out_ht,
 			       &s->hnode, luo_session_params);
 	list_del(&s->list);
@@ -78,6 +91,7 @@ static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 		kfree(s);
 		return NULL;
 	}
+	mutex_init(&s->mutex);
 	strscpy_pad(s->name, name, sizeof(s->name));
 	s->incoming = incoming;
 	INIT_LIST_HEAD(&s->files);
@@ -89,6 +103,7 @@ static void luo_session_free(struct luo_session *s)
 {
 	luo_blocks_destroy(&s->file_blocks);
 	rhashtable_destroy(&s->files_ht);
+	mutex_destroy(&s->mutex);
 	kfree(s);
 }
 
@@ -154,12 +169,14 @@ static long luo_session_ioctl(struct file *file, unsigned int cmd,
 	struct luo_session *s = file->private_data;
 	long ret;
 
-	mutex_lock(&luo_lock);
+	down_read(&luo_reboot_rwsem);
+	mutex_lock(&s->mutex);
 	ret = luo_ioctl_dispatch(luo_session_ops, ARRAY_SIZE(luo_session_ops),
 				 LIVEUPDATE_CMD_SESSION_BASE, cmd,
 				 (void __user *)arg, s,
 				 s->incoming ? LUO_INCOMING : LUO_OUTGOING);
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&s->mutex);
+	up_read(&luo_reboot_rwsem);
 	return ret;
 }
 
@@ -170,21 +187,27 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	/* A RETRIEVE_SESSION whose reply failed detached the session. */
 	if (!s)
 		return 0;
-	mutex_lock(&luo_lock);
-	if (s->incoming) {
+	down_read(&luo_reboot_rwsem);
+	/* After a successful freeze the sessions belong to the reboot. */
+	if (!s->incoming && luo_frozen) {
+		up_read(&luo_reboot_rwsem);
+		return 0;
+	}
+	mutex_lock(&s->mutex);
+	if (s->incoming)
 		luo_file_finish_all(s, true);
-	} else {
-		/* After a successful freeze the sessions belong to the reboot. */
-		if (luo_frozen) {
-			mutex_unlock(&luo_lock);
-			return 0;
-		}
+	else
 		luo_file_unpreserve_all(s);
+	mutex_unlock(&s->mutex);
+
+	mutex_lock(&luo_sessions_lock);
+	if (!s->incoming) {
 		luo_nr_out_sessions--;
 		luo_blocks_reserve(&luo_session_blocks, luo_nr_out_sessions);
 	}
 	luo_session_unlink(s);
-	mutex_unlock(&luo_lock);
+	mutex_unlock(&luo_sessions_lock);
+	up_read(&luo_reboot_rwsem);
 	luo_session_free(s);
 	return 0;
 }
@@ -214,7 +237,7 @@ static struct file *luo_session_file(struct luo_session *s)
  * @name:  1..63 characters, NUL-terminated
  * @filep: out: the session file
  *
- * Caller holds luo_lock.
+ * Caller holds luo_sessions_lock.
  *
  * Return: 0, -EINVAL for a bad name, -EEXIST, -EBUSY after the reboot
  * froze the sessions, -ENOSPC, -ENOMEM.
@@ -226,6 +249,7 @@ int luo_session_create(const char *name, struct file **filep)
 	struct file *file;
 	int err;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
 		return -EINVAL;
 	if (luo_frozen)
@@ -241,7 +265,7 @@ int luo_session_create(const char *name, struct file **filep)
 		err = -ENOMEM;
 		goto err_blocks;
 	}
-	/* The name was checked under luo_lock: only memory can be short. */
+	/* The name was checked under luo_sessions_lock: only memory is short. */
 	if (luo_session_link(s)) {
 		err = -ENOMEM;
 		goto err_free;
@@ -270,7 +294,7 @@ err_blocks:
  * @name:  name of an incoming session
  * @filep: out: the session file
  *
- * Caller holds luo_lock.
+ * Caller holds luo_sessions_lock.
  *
  * Return: 0, -ENOENT if there is no such incoming session, -EINVAL if it
  * was retrieved already (or the name is malformed), -ENOMEM.
@@ -281,6 +305,7 @@ int luo_session_retrieve(const char *name, struct file **filep)
 	struct luo_session *s;
 	struct file *file;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
 		return -EINVAL;
 	s = luo_session_find(&luo_in_ht, name);
@@ -304,6 +329,7 @@ int luo_sessions_serialize(u64 *sessions_pa)
 	struct luo_session *s;
 	unsigned long i = 0;
 
+	lockdep_assert_held_write(&luo_reboot_rwsem);
 	list_for_each_entry(s, &luo_out_sessions, list) {
 		struct luo_ser_session *ser = luo_blocks_entry(&luo_session_blocks, i++);
 		struct luo_file *f;
@@ -386,6 +412,8 @@ static int luo_load_session(const void *entry, void *arg)
 
 	ctx.s = s;
 	ctx.expected = le64_to_cpu(ser->file_count);
+	/* Not linked yet, so no one else sees it; the mutex is for lockdep. */
+	mutex_lock(&s->mutex);
 	err = luo_blocks_read(le64_to_cpu(ser->files_pa),
 			      sizeof(struct luo_ser_file), luo_load_file, &ctx);
 	if (!err && ctx.expected) {
@@ -393,23 +421,27 @@ static int luo_load_session(const void *entry, void *arg)
 		err = -EINVAL;
 	}
 	if (!err) {
-		/* The name was looked up under luo_lock: only memory is short. */
+		/* The name was looked up under luo_sessions_lock: only memory. */
 		err = luo_session_link(s);
-		if (!err)
+		if (!err) {
+			mutex_unlock(&s->mutex);
 			return 0;
+		}
 	}
 
 	pr_warn("incoming session '%s' dropped (%s), finishing the %lu files read\n",
 		name, ctx.why ?: err == -ENOMEM ? "out of memory" :
 		"malformed file list", s->nr_files);
 	luo_file_finish_all(s, true);
+	mutex_unlock(&s->mutex);
 	luo_session_free(s);
 	return err == -ENOMEM ? err : 0;
 }
 
-/* New kernel: read the incoming sessions. Caller holds luo_lock. */
+/* New kernel: read the incoming sessions. */
 int luo_sessions_deserialize(u64 sessions_pa)
 {
+	lockdep_assert_held(&luo_sessions_lock);
 	return luo_blocks_read(sessions_pa, sizeof(struct luo_ser_session),
 			       luo_load_session, NULL);
 }
@@ -419,8 +451,11 @@ void luo_sessions_discard_incoming(void)
 {
 	struct luo_session *s, *tmp;
 
+	lockdep_assert_held(&luo_sessions_lock);
 	list_for_each_entry_safe(s, tmp, &luo_in_sessions, list) {
+		mutex_lock(&s->mutex);
 		luo_file_finish_all(s, true);
+		mutex_unlock(&s->mutex);
 		luo_session_unlink(s);
 		luo_session_free(s);
 	}

@@ -12,6 +12,8 @@
  *   "partner=<u64>" its retrieve first retrieves the file of that token in
  *                   its session (liveupdate_get_file_incoming()), as a
  *                   guest_memfd does its VM: chains of partners for tests
+ *   "preserve-sleep=<ms>" its preserve sleeps that long, as a slow handler
+ *                   would (only its own session must wait)
  * /sys/kernel/debug/liveupdate/test_flb: the state of the handler's FLB.
  * /sys/kernel/debug/liveupdate/test_stats: "finish=<n> freed=<n>", how
  * many times the handler's finish ran, and how many of those released a
@@ -23,7 +25,7 @@
  * unregistered, so its files have an unknown format in that kernel;
  * "liveupdate_test.flb_fail" makes the FLB's retrieve fail in that kernel;
  * "liveupdate_test.frozen_hold_ms=N" sleeps N ms after LUO froze for a
- * kexec, luo_lock dropped, so that a test can act while LUO is frozen;
+ * kexec, LUO's locks dropped, so that a test can act while LUO is frozen;
  * "liveupdate_test.flb_at_boot" has the late_initcall that registers the
  * handler get the incoming FLB, as a driver needing it at boot would, and
  * /sys/kernel/debug/liveupdate/test_flb_boot says how that went:
@@ -65,6 +67,7 @@ struct luo_test_ser {
 struct luo_test_state {
 	u64 data;
 	u64 partner;
+	unsigned int preserve_sleep_ms;
 	bool fail_freeze;
 	bool busy_finish;
 	bool allow_finish;
@@ -88,7 +91,7 @@ MODULE_PARM_DESC(frozen_hold_ms, "sleep this long after LUO froze for a kexec");
 
 /*
  * After liveupdate_reboot() froze and serialized everything and dropped
- * luo_lock, before the kexec goes on: a window in which userspace on the
+ * luo_reboot_rwsem, before the kexec goes on: a window in which userspace on the
  * other CPU still runs, held open so that tests can act in it.
  */
 void luo_test_frozen_hold(void)
@@ -101,8 +104,8 @@ void luo_test_frozen_hold(void)
 static int luo_test_flb_boot_err = -ENODATA;
 static bool luo_test_flb_boot_magic;
 
-/* Counted under luo_lock (finish runs under it), read without. */
-static unsigned int luo_test_finish_calls, luo_test_freed;
+/* finish() of files of several sessions may run at once. */
+static atomic_t luo_test_finish_calls, luo_test_freed;
 
 static const struct file_operations luo_test_fops;
 
@@ -149,6 +152,8 @@ static ssize_t luo_test_write(struct file *file, const char __user *ubuf,
 		return kstrtou64(buf + 5, 0, &st->data) ?: count;
 	if (str_has_prefix(buf, "partner="))
 		return kstrtou64(buf + 8, 0, &st->partner) ?: count;
+	if (str_has_prefix(buf, "preserve-sleep="))
+		return kstrtouint(buf + 15, 0, &st->preserve_sleep_ms) ?: count;
 	if (!strcmp(buf, "fail-freeze"))
 		st->fail_freeze = true;
 	else if (!strcmp(buf, "busy-finish"))
@@ -181,8 +186,12 @@ static unsigned long luo_test_get_id(struct file *file)
 
 static int luo_test_preserve(struct liveupdate_file_op_args *args)
 {
-	struct luo_test_ser *ser = kho_alloc_preserve(sizeof(*ser));
+	struct luo_test_state *st = args->file->private_data;
+	struct luo_test_ser *ser;
 
+	if (st->preserve_sleep_ms)
+		msleep(st->preserve_sleep_ms);
+	ser = kho_alloc_preserve(sizeof(*ser));
 	if (IS_ERR(ser))
 		return PTR_ERR(ser);
 	args->serialized_data = virt_to_phys(ser);
@@ -262,11 +271,11 @@ static bool luo_test_can_finish(struct liveupdate_file_op_args *args)
 
 static void luo_test_finish(struct liveupdate_file_op_args *args)
 {
-	WRITE_ONCE(luo_test_finish_calls, luo_test_finish_calls + 1);
+	atomic_inc(&luo_test_finish_calls);
 	/* A retrieved file consumed its page at retrieve time. */
 	if (!args->retrieved) {
 		kho_restore_free(phys_to_virt(args->serialized_data));
-		WRITE_ONCE(luo_test_freed, luo_test_freed + 1);
+		atomic_inc(&luo_test_freed);
 	}
 }
 
@@ -379,8 +388,8 @@ static void __init luo_test_flb_get_at_boot(void)
 
 static int luo_test_stats_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "finish=%u freed=%u\n", READ_ONCE(luo_test_finish_calls),
-		   READ_ONCE(luo_test_freed));
+	seq_printf(m, "finish=%d freed=%d\n", atomic_read(&luo_test_finish_calls),
+		   atomic_read(&luo_test_freed));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(luo_test_stats);

@@ -94,10 +94,10 @@ int luo_test_set_damage(const char *how)
 		   strcmp(how, "bpf-compat")) {
 		return -EINVAL;
 	}
-	mutex_lock(&luo_lock);
+	down_write(&luo_reboot_rwsem);
 	strscpy(luo_test_damage_how, buf, sizeof(luo_test_damage_how));
 	luo_test_rnd = rnd | 1;
-	mutex_unlock(&luo_lock);
+	up_write(&luo_reboot_rwsem);
 	return 0;
 }
 
@@ -264,12 +264,11 @@ out:
  * @hdr:         LUO's outgoing header
  * @sessions_pa: the first session block, 0 if none
  *
- * Called by liveupdate_reboot() once everything is serialized, under
- * luo_lock.
+ * Called by liveupdate_reboot() once everything is serialized.
  */
 void luo_test_damage(struct luo_ser_header *hdr, u64 sessions_pa)
 {
-	lockdep_assert_held(&luo_lock);
+	lockdep_assert_held_write(&luo_reboot_rwsem);
 	if (!strcmp(luo_test_damage_how, "compatible")) {
 		strscpy_pad(hdr->compatible, "luo-v0", sizeof(hdr->compatible));
 	} else if (!strcmp(luo_test_damage_how, "loop") && sessions_pa) {

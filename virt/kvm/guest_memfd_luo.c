@@ -108,11 +108,12 @@ static u64 kvm_gmem_luo_flags(const struct guest_memfd_luo_folio *f)
 	return le64_to_cpu(f->pfn_flags) >> GUEST_MEMFD_LUO_FLAGS_SHIFT;
 }
 
-/* Set or clear the frozen bit; caller holds the invalidate lock. */
+/* Set or clear the frozen bit, under the invalidate lock. */
 static void kvm_gmem_luo_set_frozen(struct inode *inode, bool frozen)
 {
 	unsigned long flags = (unsigned long)inode->i_private;
 
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	if (frozen)
 		flags |= KVM_GMEM_LUO_FROZEN;
 	else
@@ -177,8 +178,8 @@ static int kvm_gmem_luo_add(struct folio *folio,
 }
 
 /*
- * Record every folio of @mapping into @v (room for @cap). The caller holds
- * the invalidate lock and has frozen the file, so none comes or goes.
+ * Record every folio of @mapping into @v (room for @cap). Under the
+ * invalidate lock, the file frozen, so none comes or goes.
  */
 static int kvm_gmem_luo_collect(struct address_space *mapping,
 				struct guest_memfd_luo_folio *v,
@@ -189,6 +190,7 @@ static int kvm_gmem_luo_collect(struct address_space *mapping,
 	pgoff_t start = 0;
 	int err = 0;
 
+	lockdep_assert_held(&mapping->invalidate_lock);
 	folio_batch_init(&fbatch);
 	while (!err && filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
@@ -319,8 +321,10 @@ static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
 	u64 token;
 	int err = -ENOENT;
 
-	if (vm_file)
+	if (vm_file) {
 		err = liveupdate_get_token_outgoing(args, vm_file, &token);
+		fput(vm_file);
+	}
 	if (err) {
 		pr_warn("session '%s' token %llu: the guest_memfd's VM is not preserved in the same session\n",
 			args->session, args->token);

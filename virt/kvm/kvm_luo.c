@@ -72,8 +72,11 @@ struct kvm_vm_luo {
 };
 
 /*
- * Preserved VMs, by struct kvm. Changed under luo_lock and the VM's
- * slots_lock, so either one is enough to read it.
+ * Preserved VMs, by struct kvm. Changed under the VM's slots_lock (and the
+ * xarray's own lock). Files of other sessions preserve and unpreserve at
+ * the same time, so an entry is dereferenced only under the xarray's lock
+ * (kvm_luo_outgoing_vm_file()): erase takes it, so it cannot free an entry
+ * being read.
  */
 static DEFINE_XARRAY(kvm_luo_vms);
 
@@ -185,15 +188,25 @@ int kvm_luo_vm_check_attrs(struct kvm *kvm)
  * kvm_luo_outgoing_vm_file - the file of @kvm if it is preserved
  * @kvm: the VM
  *
- * For the guest_memfd handler, which runs under luo_lock.
+ * For the guest_memfd handler. The file may belong to another session,
+ * whose files change meanwhile: a reference keeps it from being freed
+ * (and its address from being reused) while the caller looks for it
+ * among its own session's files.
  *
- * Return: the VM's preserved file (no new reference), or NULL.
+ * Return: the VM's preserved file with a new reference, or NULL.
  */
 struct file *kvm_luo_outgoing_vm_file(struct kvm *kvm)
 {
-	struct kvm_vm_luo *v = xa_load(&kvm_luo_vms, (unsigned long)kvm);
+	struct kvm_vm_luo *v;
+	struct file *file;
 
-	return v ? v->file : NULL;
+	xa_lock(&kvm_luo_vms);
+	v = xa_load(&kvm_luo_vms, (unsigned long)kvm);
+	file = v ? v->file : NULL;
+	if (file)
+		get_file(file);
+	xa_unlock(&kvm_luo_vms);
+	return file;
 }
 
 /*

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * luo_bpf.h - BPF struct_ops file handlers of the Live Update Orchestrator.
+ * luo_bpf_internal.h - BPF struct_ops file handlers of the Live Update
+ * Orchestrator.
  *
  * The types BPF programs see (struct luo_bpf_ops, struct luo_bpf_ctx) are
- * found through BTF (vmlinux.h); the rest is private to luo_bpf*.c. All
- * of it is protected by luo_lock.
+ * found through BTF (vmlinux.h); the rest is private to luo_bpf*.c.
+ * luo_bpf_lock guards what files of different sessions share: the handler
+ * list, each handler's file list, the outgoing tree's reservation and the
+ * table of incoming records. A file's own state is under its session's
+ * mutex; a link update takes luo_reboot_rwsem for writing, so no callback
+ * runs while the programs are swapped.
  */
-#ifndef _KERNEL_LIVEUPDATE_LUO_BPF_H
-#define _KERNEL_LIVEUPDATE_LUO_BPF_H
+#ifndef _KERNEL_LIVEUPDATE_LUO_BPF_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_LUO_BPF_INTERNAL_H
 
 #include <linux/kho/abi/luo_bpf.h>
 #include <linux/liveupdate.h>
@@ -176,6 +181,7 @@ struct luo_bpf_file {
 
 /* luo_bpf.c */
 extern struct list_head luo_bpf_handlers;
+extern struct mutex luo_bpf_lock;
 
 /* luo_bpf_fdt.c */
 int luo_bpf_fdt_init(void);
@@ -192,4 +198,4 @@ void luo_bpf_in_check_handler(const char *compatible, const char *backend);
 /* luo_bpf_kfuncs.c */
 int luo_bpf_kfuncs_init(void);
 
-#endif /* _KERNEL_LIVEUPDATE_LUO_BPF_H */
+#endif /* _KERNEL_LIVEUPDATE_LUO_BPF_INTERNAL_H */
