@@ -427,8 +427,11 @@ int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	int err;
 
 	if (!in) {
-		if (!phys || !PAGE_ALIGNED(phys))
+		if (!phys || !PAGE_ALIGNED(phys)) {
+			pr_warn("session '%s' token %llu: memfd descriptor at %#llx is not a page: malformed handover, refused\n",
+				args->session, args->token, phys);
 			return -EINVAL;
+		}
 		in = kzalloc(sizeof(*in), GFP_KERNEL);
 		if (!in) {
 			/* Nothing was touched. */
@@ -481,7 +484,10 @@ void memfd_luo_finish(struct liveupdate_file_op_args *args)
 		memfd_luo_in_free(in);
 		return;
 	}
-	if (kho_restore_copy(args->serialized_data, &desc, sizeof(desc)))
+	if (kho_restore_copy(args->serialized_data, &desc, sizeof(desc))) {
+		pr_warn("session '%s' token %llu: memfd descriptor at %#llx cannot be read: malformed handover, nothing freed\n",
+			args->session, args->token, args->serialized_data);
 		return;
+	}
 	memfd_luo_drain(&desc);
 }

@@ -362,6 +362,15 @@ static int luo_load_file(const void *entry, void *arg)
 		ctx->why = "more files than it says";
 		return -EINVAL;
 	}
+	/*
+	 * No writer leaves the format empty (a zeroed, truncated entry):
+	 * what its u64 names cannot be known, so it is left alone.
+	 */
+	if (!ser->compatible[0]) {
+		pr_warn("session '%s': file entry without a format (token %llu) dropped, its memory stays reserved\n",
+			ctx->s->name, le64_to_cpu(ser->token));
+		return 0;
+	}
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
