@@ -328,9 +328,24 @@ for ((i = 1; i <= total; i++)); do
 done
 wait
 flush_done
+# A test whose subshell itself was killed left no verdict at all: it
+# fails, and so do the tests after it print theirs.
+for ((i = printed + 1; i <= total; i++)); do
+	if [ ! -e "$logs/.verdict.$i" ]; then
+		echo "not ok $i ${selected[i - 1]%%$'\t'*} # no verdict: its runner died" \
+			>>"$logs/.out.$i"
+		echo fail >"$logs/.verdict.$i"
+	fi
+done
+flush_done
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 summary="$pass passed, $fail failed"
 [ $skip -gt 0 ] && summary="$summary, $skip skipped"
 echo "$summary"
+# Every selected test has exactly one verdict, or the run fails.
+if [ $((pass + fail + skip)) -ne $total ]; then
+	echo "run-tests: $((pass + fail + skip)) verdicts for $total tests" >&2
+	exit 1
+fi
 [ $fail -eq 0 ]

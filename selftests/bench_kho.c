@@ -33,7 +33,7 @@ static enum luo_result bench_order(int order, const char *label)
 	return LUO_PASS;
 }
 
-LUO_TEST(bench_kho, .stages = 2, .mem = "4G", .bench = true,
+LUO_TEST(bench_kho, .stages = 2, .mem = "4G", .bench = true, .may_skip = true,
 	 .cmdline = "kho=on",
 	 .desc = "KHO: preserve time, tracker bytes, boot walk per GiB")
 {

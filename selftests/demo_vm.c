@@ -118,7 +118,7 @@ LUO_TEST(demo_vm, .stages = 2, .demo = true, .cmdline = "kho=on liveupdate=on",
 		fd = bpf_obj_get(MAPS "vmram_paused");
 		ASSERT_TRUE(fd >= 0 && !bpf_map_update_elem(fd, &token, &one, 0),
 			    "pause");
-		printf("luo-kexec: stage 1 -> 2\n");
+		luo_kexec_by_tool();
 		show(cmd);
 		ASSERT_TRUE(0, "update returned");
 	}

@@ -24,7 +24,9 @@
  *
  * Skips: SKIP() only for what lies outside the kernel under test (e.g. the
  * other kernel of the interop tests not in the initramfs), always with a
- * reason. A feature our own kernel and QEMU setup must have is a failure.
+ * reason, and only in a test that declares it may (.may_skip): the runner
+ * turns any other skip into a failure. A feature our own kernel and QEMU
+ * setup must have is a failure.
  */
 #ifndef LUO_TEST_H
 #define LUO_TEST_H
@@ -78,6 +80,8 @@ struct luo_test {
 	 * otherwise passes the last kexec an initrd without them.
 	 */
 	bool keep_images;
+	bool may_skip;		/* may SKIP(): needs what lies outside the
+				 * kernel under test (the interop kernel) */
 	bool bench;		/* run by "make bench", not "make test" */
 	bool demo;		/* run by name only ("make run") */
 	enum luo_result (*run)(struct luo_ctx *ctx);
@@ -180,6 +184,14 @@ int luo_kexec(const char *kernel);
  * test that has a tool do the kexec. 0 or -E2BIG.
  */
 int luo_next_args(char *buf, size_t len);
+
+/*
+ * luo_kexec_by_tool - a tool (luo-bpf update) is about to do the kexec:
+ * report this stage's kernel log now, as luo_kexec() does before its
+ * reboot (the stage never returns to the runner), and announce the next
+ * stage. Call it right before running the tool.
+ */
+void luo_kexec_by_tool(void);
 
 /*
  * luo_kexec_append - add @arg to the next kernel's command line (after the

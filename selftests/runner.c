@@ -414,6 +414,14 @@ out:
 	return err;
 }
 
+void luo_kexec_by_tool(void)
+{
+	luo_kmemleak_scan();
+	report_kmsg();
+	printf("luo-kexec: stage %d -> %d\n", cur_stage, cur_stage + 1);
+	fflush(stdout);
+}
+
 int luo_kexec_append(const char *arg)
 {
 	size_t len = strlen(extra);
@@ -980,6 +988,11 @@ static int run_test(void)
 	if (r == LUO_PASS && cur_stage < stages_of(tests[i])) {
 		luo_fail("stage %d of %d returned without a kexec", cur_stage,
 			 stages_of(tests[i]));
+		r = LUO_FAIL;
+	}
+	/* Only a test that may skip does: anything else is a missing feature. */
+	if (r == LUO_SKIP && !tests[i]->may_skip) {
+		luo_fail("skipped, but %s may not skip (reason above)", name);
 		r = LUO_FAIL;
 	}
 	if (luo_kmemleak_scan() && r == LUO_PASS) {

@@ -8,6 +8,7 @@
 #include "interop.h"
 
 LUO_TEST(interop_upstream_first, .stages = INTEROP_STAGES, .kernel = "alt",
+	 .may_skip = true,
 	 .keep_images = true,
 	 .cmdline = "kho=on liveupdate=on init_on_alloc=1",
 	 /* Upstream 7.3 stops no tick before a kexec: one may be pending. */

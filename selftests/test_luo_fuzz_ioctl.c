@@ -3,9 +3,10 @@
  * test_luo_fuzz_ioctl.c - random ioctls on /dev/liveupdate and session
  * fds, on both sides of a kexec.
  *
- * Each stage issues FUZZ_OPS operations drawn from a seeded generator
- * (printed; "luo.fuzz_seed=N" and "luo.fuzz_ops=N" on the command line
- * override it, e.g. LUO_CMDLINE="luo.fuzz_seed=7" make test TESTS=...):
+ * Each stage issues FUZZ_OPS operations drawn from a generator seeded
+ * afresh in every run (printed; "luo.fuzz_seed=N" replays a run,
+ * "luo.fuzz_ops=N" sets the count, e.g. LUO_CMDLINE="luo.fuzz_seed=7"
+ * make test TESTS=...):
  * raw ioctls with a command number near the LUO ones (other types, other
  * numbers, direction and size bits), argument sizes below, at and above
  * the struct with zero or non-zero tails, NULL and unmapped pointers,
@@ -16,7 +17,9 @@
  * the inherited fds. Every failure must carry an errno the handover ABI
  * (spec section 2) allows at that point of the ioctl dispatch: the
  * generic checks (nr, EFAULT, ENOTTY, wrong kind, size, tail) are
- * predicted exactly, the operation's own errno must be in its set.
+ * predicted exactly, the operation's own errno must be in its set, and a
+ * success is one only where it can be: a session of an empty or
+ * unterminated name, or a preserved file that is no memfd, fail the test.
  *
  * Three sessions hold a memfd each, preserved properly in stage 1; the
  * fuzz never names them. In stage 2 the same fuzz runs on the incoming
@@ -27,7 +30,8 @@
  * other builds): 100 000 operations took 8.3 s in stage 1 and 4.6 s in
  * stage 2 (about 35 s for the whole test), so the full count is kept;
  * FUZZ_SECS caps a stage anyway (the count reached is printed) so that a
- * slow machine cannot hit the runner's stage timeout.
+ * slow machine cannot hit the runner's stage timeout; a stage that gets
+ * fewer than FUZZ_MIN_OPS done by then fails.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -41,8 +45,8 @@
 #include "luo_test.h"
 
 #define FUZZ_OPS	100000
+#define FUZZ_MIN_OPS	20000	/* fewer by the time cap: the test fails */
 #define FUZZ_SECS	70
-#define FUZZ_SEED	0x5eed0f12b0c4ULL
 #define FORK_EVERY	5000
 #define FORK_OPS	300
 #define NSLOTS		16
@@ -416,12 +420,20 @@ static int fuzz_call(struct fuzz *z)
 			if (r >= 0)
 				take_fd(z, r, F_IN);
 		}
+		/* An empty or unterminated name never names a session. */
+		if (r >= 0 && (!name[0] ||
+			       !memchr(name, 0, LIVEUPDATE_SESSION_NAME_LENGTH)))
+			FUZZ_FAIL(z, "a session of a malformed name ('%.8s...') was opened",
+				  name);
 		break;
 	case 1:
 		if (kind != F_OUT)
 			return fuzz_raw(z);
 		file = rand_file(z, &owned);
 		r = liveupdate_preserve_fd(fd, file, rand_token(z));
+		/* Only a memfd (it has seals) has a handler here. */
+		if (r >= 0 && fcntl(file, F_GET_SEALS) < 0)
+			FUZZ_FAIL(z, "PRESERVE_FD of fd %d, no memfd, succeeded", file);
 		if (owned && file >= 0)
 			close(file);
 		errs = preserve_errs;
@@ -527,6 +539,11 @@ static int fuzz_run(struct fuzz *z, unsigned long n)
 	}
 	luo_info("stage %d: %lu ops (%lu ok, %lu refused as allowed) in %.1f s",
 		 z->stage, z->ops, z->ok, z->fails, luo_now() - t0);
+	if (i < n && i + 1 < FUZZ_MIN_OPS) {
+		luo_fail("only %lu ops before the time cap, fewer than %d",
+			 i + 1, FUZZ_MIN_OPS);
+		return -1;
+	}
 	return 0;
 }
 
@@ -539,13 +556,19 @@ static enum luo_result fuzz_setup(struct luo_ctx *ctx, struct fuzz *z,
 
 	memset(z, 0, sizeof(*z));
 	z->stage = ctx->stage;
+	/* Fresh in every run, carried to stage 2, replayable. */
 	a = luo_arg("luo.fuzz_seed");
-	seed = a ? strtoull(a, NULL, 0) : FUZZ_SEED;
+	if (a)
+		seed = strtoull(a, NULL, 0);
+	else
+		seed = ctx->stage == 1 ? luo_seed() : luo_get_u64("fseed");
+	luo_put("fseed", "%#llx", (unsigned long long)seed);
 	z->rng = (seed ^ (uint64_t)ctx->stage * 0x9e3779b97f4a7c15ULL) | 1;
 	a = luo_arg("luo.fuzz_ops");
 	*n = a ? strtoul(a, NULL, 0) : FUZZ_OPS;
-	luo_info("fuzz seed 0x%llx (luo.fuzz_seed=N overrides it), %lu ops, stage %d",
-		 (unsigned long long)seed, *n, ctx->stage);
+	luo_info("fuzz seed 0x%llx (replay: luo.fuzz_seed=0x%llx), %lu ops, stage %d",
+		 (unsigned long long)seed, (unsigned long long)seed, *n,
+		 ctx->stage);
 	for (i = 0; i < NSLOTS; i++)
 		z->s[i].fd = -1;
 	z->page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,

@@ -70,8 +70,7 @@ static enum luo_result docs_stage1(int c)
 		    strstr(o.err, "dry run: every handler would freeze"),
 		    "dry run with hold=0: %d\n%s", o.status, o.err);
 
-	printf("luo-kexec: stage 1 -> 2\n");
-	fflush(stdout);
+	luo_kexec_by_tool();
 	tool_run(&o, cmd);
 	ASSERT_TRUE(0, "update returned %d: %s%s", o.status, o.out, o.err);
 }

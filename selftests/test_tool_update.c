@@ -43,8 +43,7 @@ static enum luo_result update_across(struct luo_ctx *ctx, const char *initrd)
 		snprintf(cmd, sizeof(cmd),
 			 LUO_BPF " update --kernel /boot/bzImage %s --append '%s'",
 			 initrd, args);
-		printf("luo-kexec: stage 1 -> 2\n");
-		fflush(stdout);
+		luo_kexec_by_tool();
 		r = tool_run(&o, cmd);
 		/* Only a failed update comes back. */
 		ASSERT_TRUE(0, "update returned %d: %s%s", r, o.out, o.err);
