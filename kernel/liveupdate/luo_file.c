@@ -629,7 +629,10 @@ void luo_file_serialize(struct luo_file *f, struct luo_ser_file *ser)
 	ser->token = cpu_to_le64(f->token);
 }
 
-/* Freeze the files of @s in order; on a refusal, unfreeze them again. */
+/*
+ * Freeze the files of @s in order. A refusal ends a reboot's freeze (the
+ * caller unfreezes every file that froze); a dry run goes on past it.
+ */
 static int luo_session_freeze(struct luo_session *s, bool dry_run,
 			      unsigned int *nr_files, unsigned int *vetoes,
 			      int *first_err)
