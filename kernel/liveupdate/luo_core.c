@@ -199,11 +199,15 @@ int luo_ensure_incoming(void)
 {
 	int err;
 
+	/* Every listing asks: once read, no lock (it would wait for ioctls). */
+	if (smp_load_acquire(&luo_in_loaded))
+		return luo_in_err;
 	down_write(&luo_reboot_rwsem);
 	mutex_lock(&luo_sessions_lock);
 	if (!luo_in_loaded) {
 		luo_in_err = luo_load_incoming();
-		luo_in_loaded = true;
+		/* Pairs with the acquire above: luo_in_err is set first. */
+		smp_store_release(&luo_in_loaded, true);
 	}
 	err = luo_in_err;
 	mutex_unlock(&luo_sessions_lock);
