@@ -63,7 +63,7 @@ endef
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch
+.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch host-deb host
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -96,9 +96,11 @@ kernel: $(KOBJ)/.config
 	@$(KMAKE) bzImage
 	@$(KMAKE) headers >/dev/null
 
+# Build number 1, as the Debian package's build (bindeb-pkg passes its
+# revision): the two builds leave the same vmlinux, not one relink each.
 distro-kernel: $(DOBJ)/.config
 	@echo "  KERNEL  distro bzImage"
-	@$(call KMAKE_IN,$(DOBJ)) bzImage
+	@$(call KMAKE_IN,$(DOBJ)) bzImage KBUILD_BUILD_VERSION=1
 
 # Userspace: test programs and tools, statically linked, built against the
 # kernel's own uAPI headers (the host's /usr/include is 6.1).
@@ -127,15 +129,46 @@ endif
 
 # "make test" also runs $(DISTRO_TESTS) on the distribution-like kernel,
 # from an initramfs whose /boot/bzImage is that kernel (the tests kexec
-# into it). "make test DISTRO=0" leaves it out.
+# into it), and the host_* tests in a Debian host built around that
+# kernel (scripts/mkhost.sh). "make test DISTRO=0" leaves both out (the
+# host_* tests then fail: nothing to boot them on).
 DISTRO ?= 1
 ifeq ($(DISTRO),1)
-test: DISTRO_DEP := distro-initramfs
-test: DISTRO_ARG := --variant "distro:$(DISTRO_BZ):$(DISTRO_INITRAMFS):$(DISTRO_TESTS)"
+test: DISTRO_DEP := distro-initramfs host
+test: DISTRO_ARG := --variant "distro:$(DISTRO_BZ):$(DISTRO_INITRAMFS):$(DISTRO_TESTS)" \
+	--host $(HOST_DIR)
 endif
 
 distro-initramfs: tools distro-kernel
 	@scripts/mkinitramfs.sh $(BUILD) $(DISTRO_BZ) $(DISTRO_INITRAMFS)
+
+# The Debian host of the host_* tests (scripts/mkhost.sh): the
+# distribution-like kernel as a Debian package (bindeb-pkg, release
+# "<version>-luo-bpf"), in a bookworm root file system with systemd and
+# QEMU 10. Each is rebuilt only when what it is made of changed.
+HOST_DIR   := $(BUILD)/host
+HOST_DEB   := $(HOST_DIR)/linux-image-luo-bpf.deb
+HOST_INPUTS := scripts/mkhost.sh scripts/apt-source.sh $(wildcard selftests/host/*) \
+	tools/luo-bpf/luo-bpf-agent.service tools/luo-bpf/Documentation/luo-bpf.rst
+
+host-deb: distro-kernel
+	@if [ ! $(HOST_DEB) -nt $(DISTRO_BZ) ]; then \
+		echo "  DEB     linux-image (bindeb-pkg)"; \
+		$(call KMAKE_IN,$(DOBJ)) bindeb-pkg KDEB_COMPRESS=none \
+			KDEB_PKGVERSION=$$(cut -d- -f1 $(DOBJ)/include/config/kernel.release)-1 \
+			>$(BUILD)/bindeb-pkg.log 2>&1 || \
+			{ tail -n 20 $(BUILD)/bindeb-pkg.log; exit 1; }; \
+		mkdir -p $(HOST_DIR); \
+		mv $(BUILD)/linux-image-[0-9]*-luo-bpf_*.deb $(HOST_DEB); \
+		rm -f $(BUILD)/linux-*.deb $(BUILD)/linux-upstream_*; \
+	fi
+
+host: host-deb tools
+	@if [ ! -f $(HOST_DIR)/disk.img ] || [ -n "$$(find $(HOST_DEB) $(HOST_INPUTS) \
+		$(BUILD)/tools/luo-bpf $(BUILD)/tools/luo-qemu $(BUILD)/bpf/vmram.bpf.o \
+		-newer $(HOST_DIR)/disk.img | head -n 1)" ]; then \
+		scripts/mkhost.sh $(BUILD) $(HOST_DEB); \
+	fi
 
 test interop: tools $(ALT_DEP)
 	@$(if $(DISTRO_DEP),$(MAKE) -s $(DISTRO_DEP))

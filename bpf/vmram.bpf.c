@@ -2,7 +2,10 @@
 /*
  * vmram.bpf.c - "bpf:vmram-v1": VM guest RAM in memfds, over memfd-v2.
  *
- * Takes memfds named "vmram-*" (in any session). At preserve it
+ * Takes memfds named "vmram-*" (in any session), and memfds whose token
+ * the VMM described in vmram_vms: a memfd retrieved after a live update
+ * is named "memfd:luo", and the VM's RAM goes on to the next update
+ * under its token. At preserve it
  * records the VM's identity and VMM ABI (from vmram_vms, filled by the
  * VMM) and the guest RAM's first bytes; it refuses the kexec unless the
  * VMM marked the VM paused (vmram_paused), so no vCPU writes after the
@@ -46,7 +49,10 @@ struct {
 SEC("struct_ops/can_preserve")
 bool BPF_PROG(vmram_can_preserve, struct luo_bpf_ctx *luo, struct file *file)
 {
-	return luo_has_prefix(luo->name, "memfd:vmram-");
+	u64 token = luo->token;
+
+	return luo_has_prefix(luo->name, "memfd:vmram-") ||
+	       bpf_map_lookup_elem(&vmram_vms, &token);
 }
 
 SEC("struct_ops.s/preserve")

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-tests.sh --kernel BZIMAGE [--alt-kernel BZIMAGE] --initrd CPIO --logs DIR
-#              [--variant LABEL:BZIMAGE:CPIO:TEST...] [--bench] [--verbose]
-#              [TEST...]
+#              [--variant LABEL:BZIMAGE:CPIO:TEST...] [--host DIR] [--bench]
+#              [--verbose] [TEST...]
 #
 # Boot each test in QEMU (TCG), follow it across its kexec stages, and
 # report KTAP (header, plan, one result line per test, "# " diagnostics)
@@ -21,6 +21,12 @@
 # image is missing from the initramfs. Without --alt-kernel, tests marked
 # "alt" are skipped.
 #
+# --host DIR is the Debian host of the tests marked kernel "host"
+# (scripts/mkhost.sh: DIR/vmlinuz, DIR/initrd.img, DIR/disk.img): they boot
+# it, from its virtio disk (a snapshot: the image is not written), and
+# their serial lines get the host's time of arrival, from which the VM's
+# pause at each update is printed. Without --host they fail.
+#
 # --variant runs the listed tests (blank-separated), those of them that are
 # selected, a second time on another kernel of ours booted with its own
 # initramfs (whose /boot/bzImage is that kernel), reported as TEST@LABEL.
@@ -35,7 +41,7 @@
 # a time: figures must not share the machine, and the console is one.
 set -uo pipefail
 
-kernel= alt_kernel= initrd= logs= bench=0 verbose=0
+kernel= alt_kernel= initrd= logs= bench=0 verbose=0 host=
 mem_default=${LUO_MEM:-2G}
 stage_timeout=${LUO_STAGE_TIMEOUT:-120}
 names=() variants=()
@@ -45,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--alt-kernel) alt_kernel=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--variant) variants+=("$2"); shift ;;
+	--host) host=$2; shift ;;
 	--logs) logs=$2; shift ;;
 	--bench) bench=1 ;;
 	--verbose) verbose=1 ;;
@@ -151,12 +158,24 @@ if [ ${#selected[@]} -eq 0 ]; then
 	exit 1
 fi
 
+# The VM's pause at each update of a host test, from the arrival times of
+# its serial lines ($1: the .ts file): luo-qemu's "paused" (QMP stop), the
+# kernel's "files frozen" (the kexec), luo-qemu's "resumed" (QMP cont).
+host_pauses() {
+	awk '/vm: paused at / { p = $1 }
+	     /live update #[0-9]*: files frozen/ { f = $1 }
+	     /vm: resumed at / && p {
+		printf "# update %d: the VM paused %.2f s (QMP stop to cont), %.2f s of it from the freeze on (kexec, boot, systemd, QEMU, state load)\n", ++n, $1 - p, $1 - f
+		p = 0 }' "$1"
+}
+
 # Run the I-th selected test (from 1). Its KTAP lines go to stdout, its
 # verdict (pass, fail or skip) to the file $logs/.verdict.I.
 run_one() {
 	local i=$1 line name stages mem kind boot extra machine desc
 	local run_kernel run_initrd label first log start args qpid tailpid
 	local kexecs deadline timed_out n qrc secs reason logcheck result s
+	local root= stamp=$bench
 
 	line=${selected[i - 1]}
 	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
@@ -174,8 +193,18 @@ run_one() {
 		fi
 		first=$alt_kernel
 	fi
+	if [ "$boot" = host ]; then
+		if [ -z "$host" ]; then
+			echo "not ok $i $name # boots the Debian host: no --host DIR (make test builds it)"
+			echo fail >"$logs/.verdict.$i"
+			return
+		fi
+		first=$host/vmlinuz run_initrd=$host/initrd.img root="root=/dev/vda rw"
+		machine="$machine -drive file=$host/disk.img,if=virtio,format=raw,snapshot=on"
+		stamp=1
+	fi
 	[ -n "$alt_kernel" ] && extra="$extra luo.interop=1"
-	[ -z "$label" ] && [ "$boot" != alt ] && extra="$extra $debug_args"
+	[ -z "$label" ] && [ "$boot" = - ] && extra="$extra $debug_args"
 	# LUO_CMDLINE: more kernel parameters for every test (e.g.
 	# luo.fuzz_seed=N, or earlyprintk=serial to see the decompressor).
 	[ -n "${LUO_CMDLINE:-}" ] && extra="$extra $LUO_CMDLINE"
@@ -184,7 +213,7 @@ run_one() {
 	start=$(date +%s.%N)
 	args=(-accel tcg -cpu max -smp 2 -m "$mem" -display none -monitor none
 	      -no-reboot -kernel "$first" -initrd "$run_initrd"
-	      -append "console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
+	      -append "$root console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
 	# A benchmark's serial lines also get the host's time of arrival
 	# (DIR/<test>.log.ts, "<seconds> <line>"): scripts/bench-side.sh
 	# splits the blackout with them.
@@ -192,9 +221,9 @@ run_one() {
 	# RAM is on a machine: otherwise the host backs each page at its first
 	# touch (huge pages, compaction), inside whichever kernel touches it
 	# first (one boot spent 0.64 s in mem_init() instead of 0.07 s).
-	if [ $bench -eq 1 ]; then
-		args+=(-mem-prealloc
-		       -chardev "stdio,id=ser0,signal=off,logfile=$log"
+	if [ $stamp -eq 1 ]; then
+		[ $bench -eq 1 ] && args+=(-mem-prealloc)
+		args+=(-chardev "stdio,id=ser0,signal=off,logfile=$log"
 		       -serial chardev:ser0)
 	else
 		args+=(-serial "file:$log")
@@ -208,7 +237,7 @@ run_one() {
 	# The clock restarts at every kexec ("luo-kexec:" line): each stage
 	# gets LUO_STAGE_TIMEOUT seconds, a hang in stage 1 is not waited
 	# out for the whole test.
-	if [ $bench -eq 1 ]; then
+	if [ $stamp -eq 1 ]; then
 		qemu-system-x86_64 "${args[@]}" </dev/null 2>"$log.qemu" \
 			> >(perl -MTime::HiRes=time -ne \
 				'BEGIN { $| = 1 } printf "%.3f %s", time, $_' >"$log.ts") &
@@ -276,6 +305,7 @@ run_one() {
 	grep -a '^# ' "$log"
 	[ -n "$logcheck" ] && echo "$logcheck"
 	grep -a '^luo-bench: ' "$log" | sed 's/^luo-bench: /# bench: /'
+	[ "$boot" = host ] && host_pauses "$log.ts"
 	# Kernel-side figures of the reboot path (freeze, serialization).
 	[ $bench -eq 1 ] && grep -a 'liveupdate: live update #.*frozen in' "$log" |
 		sed 's/^\[[^]]*\] /# kernel: /'

@@ -137,3 +137,8 @@ int luo_agent_finish(int sock, const char *session)
 {
 	return luo_agent_call(sock, LUO_AGENT_FINISH, session, 0, -1, NULL);
 }
+
+int luo_agent_discard(int sock, const char *session)
+{
+	return luo_agent_call(sock, LUO_AGENT_DISCARD, session, 0, -1, NULL);
+}

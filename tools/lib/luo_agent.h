@@ -26,6 +26,7 @@ enum luo_agent_op {
 	LUO_AGENT_PRESERVE = 1,	/* fd + token into the outgoing session */
 	LUO_AGENT_RETRIEVE,	/* fd of token from the incoming session */
 	LUO_AGENT_FINISH,	/* finish the incoming session */
+	LUO_AGENT_DISCARD,	/* close the outgoing session: unpreserve */
 };
 
 struct luo_agent_msg {
@@ -56,5 +57,11 @@ int luo_agent_connect(const char *path, int wait_ms);
 int luo_agent_preserve(int sock, const char *session, uint64_t token, int fd);
 int luo_agent_retrieve(int sock, const char *session, uint64_t token);
 int luo_agent_finish(int sock, const char *session);
+/*
+ * Give up what @session preserved for the next kernel (its outgoing
+ * session is closed, the kernel unpreserves every file in it): for a
+ * client whose work died and will not be resumed.
+ */
+int luo_agent_discard(int sock, const char *session);
 
 #endif /* LUO_AGENT_H */

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,16 @@ static int handle(int luo, uid_t uid, pid_t pid, const struct luo_agent_msg *m,
 			s->in_fd = -1;
 		}
 		return err;
+	case LUO_AGENT_DISCARD:
+		s = find_session(name, false);
+		if (!s || s->out_fd < 0)
+			return -ENOENT;
+		close(s->out_fd);
+		s->out_fd = -1;
+		agent_log("uid %u pid %d: discard '%s': %lu files unpreserved",
+			  uid, pid, name, s->files);
+		s->files = 0;
+		return 0;
 	}
 	return -EOPNOTSUPP;
 }
@@ -259,16 +270,49 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/*
+ * Tell systemd (Type=notify) that the agent is ready: /dev/liveupdate is
+ * held, the handlers are attached and the socket listens, so that units
+ * ordered after it find all three. Nothing to do outside systemd.
+ */
+static void notify_ready(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *path = getenv("NOTIFY_SOCKET");
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(addr.sun_path))
+		return;
+	strcpy(addr.sun_path, path);
+	if (path[0] == '@')
+		addr.sun_path[0] = '\0';	/* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&addr,
+		   len) < 0)
+		agent_log("cannot notify systemd (%s): %s", path,
+			  strerror(errno));
+	close(fd);
+}
+
 static int agent_help(void)
 {
-	printf("Usage: %s agent [--socket PATH]\n"
+	printf("Usage: %s agent [--socket PATH] [--handlers DIR]\n"
 	       "       %s agent help\n"
 	       "\n"
 	       "Run the live-update agent in the foreground: it opens /dev/liveupdate\n"
 	       "(exclusively), listens on PATH (default %s) and\n"
 	       "holds the sessions of its clients across the kexec. Clients use\n"
 	       "tools/lib/luo_agent.h: PRESERVE an fd under a token, RETRIEVE it after\n"
-	       "the kexec, FINISH. Sessions are named \"<uid>:<name>\" after the\n"
+	       "the kexec, FINISH, or DISCARD what it preserved. --handlers DIR\n"
+	       "attaches the handler objects of DIR (*.bpf.o, as \"handler load\")\n"
+	       "before any client is served, so a new kernel has its handlers before\n"
+	       "the first retrieve. Under systemd (Type=notify) it says READY=1 once\n"
+	       "it listens. Sessions are named \"<uid>:<name>\" after the\n"
 	       "client's credentials; only that uid or root may use them. Stopping the\n"
 	       "agent (SIGTERM) closes its sessions: the kernel unpreserves them.\n",
 	       prog_name, prog_name, LUO_AGENT_SOCKET);
@@ -277,7 +321,7 @@ static int agent_help(void)
 
 int do_agent(int argc, char **argv)
 {
-	const char *path = LUO_AGENT_SOCKET;
+	const char *path = LUO_AGENT_SOCKET, *handlers = NULL;
 	struct pollfd pfd[MAX_CLIENTS + 1];
 	unsigned long files = 0, outgoing = 0;
 	int luo, lfd, nfds = 1, i;
@@ -287,6 +331,8 @@ int do_agent(int argc, char **argv)
 			return agent_help();
 		if (!strcmp(argv[i], "--socket") && i + 1 < argc)
 			path = argv[++i];
+		else if (!strcmp(argv[i], "--handlers") && i + 1 < argc)
+			handlers = argv[++i];
 		else
 			return p_usage("agent", "unknown argument '%s'", argv[i]);
 	}
@@ -294,6 +340,12 @@ int do_agent(int argc, char **argv)
 	if (luo < 0)
 		return p_err("cannot open /dev/liveupdate: %s%s", strerror(-luo),
 			     luo == -EBUSY ? " (another agent holds it)" : "");
+	if (handlers) {
+		int failed = handler_load_dir(handlers);
+
+		agent_log("handlers of %s attached%s", handlers,
+			  failed ? " but some (see above)" : "");
+	}
 	lfd = listen_on(path);
 	if (lfd < 0)
 		return p_err("cannot listen on %s: %s", path, strerror(-lfd));
@@ -301,6 +353,7 @@ int do_agent(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	agent_log("holding /dev/liveupdate, listening on %s", path);
+	notify_ready();
 
 	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	while (!stop) {

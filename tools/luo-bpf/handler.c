@@ -291,6 +291,69 @@ static int handler_load(const char *path)
 	return err;
 }
 
+/* Are all handlers of the object at @path attached and pinned already? */
+static bool obj_attached(const char *path)
+{
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	bool all = true, any = false;
+
+	libbpf_set_print(NULL);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return false;
+	bpf_object__for_each_map(map, obj) {
+		const char *compat;
+		char link[PATH_MAX];
+
+		if (!is_luo_map(obj, map))
+			continue;
+		compat = map_compatible(obj, map);
+		if (!compat)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s/link", LUO_BPFFS_DIR,
+			 short_name(compat));
+		any = true;
+		all &= !access(link, F_OK);
+	}
+	bpf_object__close(obj);
+	return any && all;
+}
+
+static int bpf_o_filter(const struct dirent *de)
+{
+	size_t len = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && len > 6 &&
+	       !strcmp(de->d_name + len - 6, ".bpf.o");
+}
+
+int handler_load_dir(const char *dir)
+{
+	struct dirent **list;
+	char path[PATH_MAX];
+	int n, i, failed = 0;
+
+	n = scandir(dir, &list, bpf_o_filter, alphasort);
+	if (n < 0) {
+		if (errno == ENOENT)
+			return 0;
+		p_err("cannot read handler directory %s: %s", dir,
+		      strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		if (obj_attached(path))
+			p_info("%s: already attached, kept", path);
+		else if (handler_load(path))
+			failed++;
+		free(list[i]);
+	}
+	free(list);
+	return failed;
+}
+
 static int handler_update(const char *name, const char *path)
 {
 	char dir[PATH_MAX / 2], link_path[PATH_MAX];

@@ -70,6 +70,13 @@ struct luo_session_row {
 int luo_iter_sessions(struct luo_session_row **rows, int *n);
 int luo_iter_files(struct luo_file_row **rows, int *n);
 
+/*
+ * Attach every handler object (*.bpf.o, in name order) of @dir, as
+ * "handler load" does, keeping those attached already; a missing @dir
+ * holds none. Returns how many failed (each said why).
+ */
+int handler_load_dir(const char *dir);
+
 /* Subcommands */
 int do_session(int argc, char **argv);
 int do_file(int argc, char **argv);

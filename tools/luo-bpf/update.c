@@ -357,10 +357,19 @@ static int next_cmdline(const char *append, char *out, size_t len)
 	return used >= len ? -E2BIG : 0;
 }
 
+/* Is systemd PID 1 (its own test, sd_booted(3))? */
+static bool systemd_booted(void)
+{
+	struct stat st;
+
+	return !lstat("/run/systemd/system", &st) && S_ISDIR(st.st_mode);
+}
+
 static int update_help(void)
 {
 	printf("Usage: %s update --kernel IMAGE [--initrd FILE | --no-initrd]\n"
 	       "                 [--append ARGS] [--handlers DIR] [--force] [--dry-run]\n"
+	       "                 [--direct]\n"
 	       "       %s update help\n"
 	       "\n"
 	       "Live-update into IMAGE: run check (refuse if any preserved file would\n"
@@ -379,7 +388,15 @@ static int update_help(void)
 	       "kept it (booted with retain_initrd: %s); otherwise the update is\n"
 	       "refused, as a kernel booted without the initramfs it needs would find\n"
 	       "no init and every preserved file would be lost. --no-initrd boots\n"
-	       "IMAGE without one, for a kernel that needs none.\n",
+	       "IMAGE without one, for a kernel that needs none.\n"
+	       "\n"
+	       "Under systemd the reboot is systemd's: once IMAGE is loaded, update\n"
+	       "runs \"systemctl kexec\", so that every service stops first (a VM's unit\n"
+	       "saves the VM) and file systems are unmounted; the agent's unit holds\n"
+	       "the sessions to the end. A handler that refuses the freeze that late\n"
+	       "makes systemd fall back to a cold reboot: ask them first (--dry-run)\n"
+	       "when nothing has to stop for them to agree. --direct reboots at once,\n"
+	       "without stopping any service.\n",
 	       prog_name, prog_name, RUNNING_INITRD);
 	return LUO_EXIT_OK;
 }
@@ -418,7 +435,7 @@ int do_update(int argc, char **argv)
 	const char *image = NULL, *initrd = NULL, *append = NULL;
 	const char *handlers = NULL;
 	char cmdline[4096];
-	bool force = false, no_initrd = false, dry_run = false;
+	bool force = false, no_initrd = false, dry_run = false, direct = false;
 	int i, err, kfd, ifd = -1, kmsg;
 	unsigned long flags = 0;
 	struct stat st;
@@ -440,6 +457,8 @@ int do_update(int argc, char **argv)
 			force = true;
 		else if (!strcmp(argv[i], "--dry-run"))
 			dry_run = true;
+		else if (!strcmp(argv[i], "--direct"))
+			direct = true;
 		else
 			return p_usage("update", "unknown argument '%s'", argv[i]);
 	}
@@ -476,6 +495,16 @@ int do_update(int argc, char **argv)
 	if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
 		    cmdline, flags))
 		return p_err("kexec_file_load: %s", strerror(errno));
+	if (!direct && systemd_booted()) {
+		p_info("%s loaded; systemd reboots into it (systemctl kexec) once every service has stopped",
+		       image);
+		fflush(NULL);
+		execlp("systemctl", "systemctl", "kexec", (char *)NULL);
+		err = errno;
+		syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, KEXEC_FILE_UNLOAD);
+		return p_err("cannot run systemctl kexec: %s; %s is unloaded",
+			     strerror(err), image);
+	}
 	p_info("rebooting into %s: handlers freeze, sessions are handed over", image);
 	kmsg = kmsg_from_now();
 	sync();
