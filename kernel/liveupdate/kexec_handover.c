@@ -948,6 +948,42 @@ static void __init kho_reserve_flush(struct kho_reserve_ctx *ctx)
 }
 
 /*
+ * Reserve what memblock does not hold yet in [@start, @end), a chunk in
+ * use: it overlaps a reservation made before the walk (the kernel, the
+ * initrd, the incoming FDT or scratch array), whose region carries a NUMA
+ * node id by now, and memblock_add_range() WARNs when a reservation covers
+ * the start of a region of another node id. Seen when the chunk before the
+ * FDT was preserved too and both were reserved as one run. Chunks in use
+ * are few (the FDT, or damage): the regions are scanned again after each
+ * insertion, which may move them.
+ */
+static void __init kho_reserve_missing(phys_addr_t start, phys_addr_t end)
+{
+	phys_addr_t chunk = start;
+	struct memblock_region *r;
+
+again:
+	for_each_reserved_mem_region(r) {
+		phys_addr_t rs = r->base, re = r->base + r->size;
+
+		if (re <= start)
+			continue;
+		if (rs >= end)
+			break;
+		if (rs > start)
+			memblock_reserve(start, rs - start);
+		start = re;
+		if (start >= end)
+			goto noinit;
+		goto again;
+	}
+	memblock_reserve(start, end - start);
+noinit:
+	/* Its struct pages carry the marks already, as a run's do. */
+	memblock_reserved_mark_noinit(chunk, end - chunk);
+}
+
+/*
  * The walk yields chunks of one order in ascending address order; reserving
  * runs of adjacent chunks at once keeps memblock's region array short.
  */
@@ -966,16 +1002,19 @@ static int __init kho_reserve_chunk(phys_addr_t phys, unsigned int order,
 				     &phys);
 			continue;
 		}
+		for (i = 0; i < (1UL << order); i++)
+			SetPageReserved(nth_page(page, i));
+		/* In use (kho_chunk_in_use()): reserved, never claimable. */
+		if (page->private == KHO_PAGE_IN_USE) {
+			kho_reserve_flush(ctx);
+			kho_reserve_missing(phys, phys + (PAGE_SIZE << order));
+			continue;
+		}
 		if (phys != ctx->run_end) {
 			kho_reserve_flush(ctx);
 			ctx->run_start = phys;
 		}
 		ctx->run_end = phys + (PAGE_SIZE << order);
-		for (i = 0; i < (1UL << order); i++)
-			SetPageReserved(nth_page(page, i));
-		/* In use (kho_chunk_in_use()): reserved, never claimable. */
-		if (page->private == KHO_PAGE_IN_USE)
-			continue;
 		page->private = KHO_PAGE_INFO(order);
 	}
 	return 0;
