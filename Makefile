@@ -5,6 +5,7 @@
 #   make test        build everything, boot it in QEMU, run every test
 #   make interop     only the interoperability tests against upstream 7.3
 #   make run         the live-update demo (memfd across a kexec)
+#   make run-host    a Debian host (systemd, QEMU) keeping a VM across updates
 #   make bench       benchmarks on the distribution-like kernel, printed as
 #                    figures from runs
 #   make bench-upstream  the memfd benchmarks side by side with upstream 7.3
@@ -63,7 +64,7 @@ endef
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch host-deb host
+.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch host-deb host run-host
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -180,6 +181,12 @@ test interop: tools $(ALT_DEP)
 
 run: initramfs
 	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --logs $(LOGDIR) --verbose demo_vm
+
+# The Debian host's test with its console on the terminal: systemd, the
+# agent, a VM under QEMU across luo-bpf update and systemctl kexec.
+run-host: initramfs host
+	@scripts/run-tests.sh --kernel $(BZIMAGE) --initrd $(INITRAMFS) --host $(HOST_DIR) \
+		--logs $(LOGDIR) --verbose host_vm_update
 
 # Benchmarks measure the distribution-like kernel (no debug options);
 # "make bench BENCH_KERNEL=test" measures the debug test kernel.

@@ -31,6 +31,10 @@ if [ -z "${uri:-}" ]; then
 	exit 1
 fi
 
+# mmdebstrap's root mode, chroot and ownership in the image need root.
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
 mkdir -p "$out" "$cache"
 printf 'Package: %s\nPin: release n=bookworm-backports\nPin-Priority: 990\n' \
 	"$backports" >"$out/backports.pref"
@@ -44,9 +48,9 @@ units="$here/tools/luo-bpf/luo-bpf-agent.service
 $here/selftests/host/luo-vm.service
 $here/selftests/host/luo-host-test.service"
 
-rm -rf "$root"
+$SUDO rm -rf "$root"
 echo "  HOST    Debian bookworm root file system (mmdebstrap)"
-mmdebstrap --quiet --variant=minbase --mode=root --format=directory \
+$SUDO mmdebstrap --quiet --variant=minbase --mode=root --format=directory \
 	--include="$pkgs" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--setup-hook='mkdir -p "$1"/etc/apt/preferences.d "$1"/var/cache/apt/archives' \
@@ -55,7 +59,7 @@ mmdebstrap --quiet --variant=minbase --mode=root --format=directory \
 	--customize-hook="sync-out /var/cache/apt/archives $cache" \
 	--skip=download/empty \
 	--customize-hook="copy-in $deb /tmp/" \
-	--customize-hook='chroot "$1" sh -c "dpkg -i /tmp/*.deb >/dev/null && rm /tmp/*.deb"' \
+	--customize-hook='chroot "$1" sh -c "dpkg -i /tmp/*.deb >/dev/null 2>/tmp/dpkg.log || { cat /tmp/dpkg.log; exit 1; }; rm /tmp/*.deb /tmp/dpkg.log"' \
 	--customize-hook="copy-in $build/tools/luo-bpf $build/tools/luo-qemu /usr/sbin/" \
 	--customize-hook='mkdir -p "$1"/etc/luo-bpf/handlers.d "$1"/usr/lib/luo-host-test "$1"/usr/share/doc/luo-bpf "$1"/var/log/journal' \
 	--customize-hook="copy-in $build/bpf/vmram.bpf.o /etc/luo-bpf/handlers.d/" \
@@ -73,7 +77,7 @@ vmlinuz=$(ls "$root"/boot/vmlinuz-* | head -n 1)
 initrd=$(ls "$root"/boot/initrd.img-* | head -n 1)
 cp "$vmlinuz" "$out/vmlinuz"
 cp "$initrd" "$out/initrd.img"
-echo "  HOST    $(basename "$vmlinuz"), $(chroot "$root" dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/^/QEMU /'), $(du -sm "$root" | cut -f1) MiB"
+echo "  HOST    $(basename "$vmlinuz"), $($SUDO chroot "$root" dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/^/QEMU /'), $(du -sm "$root" | cut -f1) MiB"
 rm -f "$out/disk.img"
-mkfs.ext4 -q -F -L luo-host -d "$root" "$out/disk.img" 3G
-rm -rf "$root"
+$SUDO mkfs.ext4 -q -F -L luo-host -d "$root" "$out/disk.img" 3G
+$SUDO rm -rf "$root"

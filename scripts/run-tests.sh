@@ -159,13 +159,18 @@ if [ ${#selected[@]} -eq 0 ]; then
 fi
 
 # The VM's pause at each update of a host test, from the arrival times of
-# its serial lines ($1: the .ts file): luo-qemu's "paused" (QMP stop), the
-# kernel's "files frozen" (the kexec), luo-qemu's "resumed" (QMP cont).
+# its serial lines ($1: the .ts file), split at the kernel's "files frozen"
+# (the kexec), the initramfs's first line, systemd's welcome and the VM
+# unit's start: luo-qemu's "paused" (QMP stop) to its "resumed" (cont).
 host_pauses() {
 	awk '/vm: paused at / { p = $1 }
 	     /live update #[0-9]*: files frozen/ { f = $1 }
+	     /Loading, please wait/ { k = $1 }
+	     /Welcome to / { w = $1 }
+	     /Started .*luo-vm.service/ { v = $1 }
 	     /vm: resumed at / && p {
-		printf "# update %d: the VM paused %.2f s (QMP stop to cont), %.2f s of it from the freeze on (kexec, boot, systemd, QEMU, state load)\n", ++n, $1 - p, $1 - f
+		printf "# update %d: the VM paused %.2f s (QMP stop to cont): %.2f s shutdown to the freeze, %.2f s kernel, %.2f s initramfs, %.2f s systemd to the VM unit, %.2f s QEMU start and state load\n",
+		       ++n, $1 - p, f - p, k - f, w - k, v - w, $1 - v
 		p = 0 }' "$1"
 }
 

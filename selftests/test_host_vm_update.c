@@ -15,7 +15,9 @@
  *      RAM: the counter goes on, the checksum is the same, the guest never
  *      booted again; then kexec-tools loads the kernel and "systemctl kexec";
  *   3. the same checks again; then QEMU is killed: luo-qemu reports the VM
- *      lost and the agent releases its memory (no session left, Shmem back).
+ *      lost and the agent releases its memory (no session left, Shmem back,
+ *      nothing outgoing); "luo-bpf update" once more;
+ *   4. nothing of the killed VM came over; its unit started a new one.
  * This entry gives the runner the test's stages and the kernel lines it
  * expects; its body only says where the test lives.
  */
@@ -23,11 +25,12 @@
 
 #include "luo_test.h"
 
-LUO_TEST(host_vm_update, .stages = 3, .kernel = "host", .mem = "3G",
+LUO_TEST(host_vm_update, .stages = 4, .kernel = "host", .mem = "3G",
 	 .cmdline = "kho=on liveupdate=on",
 	 .desc = "Debian host (systemd, QEMU 10): a running VM across luo-bpf update and systemctl kexec",
 	 .expect_log = LUO_LOG("liveupdate: live update #1: files frozen in * us, sessions serialized in * us",
-			       "liveupdate: live update #2: files frozen in * us, sessions serialized in * us"))
+			       "liveupdate: live update #2: files frozen in * us, sessions serialized in * us",
+			       "liveupdate: live update #3: files frozen in * us, sessions serialized in * us"))
 {
 	fprintf(stderr, "host_vm_update runs in the Debian host (run-tests.sh --host), not in the test initramfs\n");
 	return LUO_FAIL;

@@ -171,6 +171,24 @@ case "$stage" in
 	check_serial
 	check_resumed
 	check_killed
+	luo-bpf check --kernel "$kernel" | grep -q "^0 outgoing files" ||
+		fail "files still outgoing: $(luo-bpf check --kernel "$kernel" | tr '\n' '|')"
+	next_stage 4
+	luo-bpf update --kernel "$kernel" --initrd "$initrd" --append luo.stage=4 ||
+		fail "luo-bpf update failed"
+	sleep infinity
+	;;
+4)
+	# Nothing of the killed VM came over: no session, a VM started afresh.
+	luo-bpf session list | grep -Eq "^0:vm +(incoming|retrieved|finished) " &&
+		fail "a session of the killed VM came over: $(luo-bpf session list | tr '\n' '|')"
+	for _ in $(seq 120); do
+		vm_log 0 | grep -q "started with 64 MiB of guest RAM" && break
+		sleep 1
+	done
+	vm_log 0 | grep -q "started with 64 MiB of guest RAM" ||
+		fail "the VM was not started afresh"
+	say "after the update nothing of the killed VM was handed over; its unit started a new VM"
 	finish ok
 	;;
 *)
