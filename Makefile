@@ -136,7 +136,7 @@ endif
 DISTRO ?= 1
 ifeq ($(DISTRO),1)
 test: DISTRO_DEP := distro-initramfs host
-test: DISTRO_ARG := --variant "distro:$(DISTRO_BZ):$(DISTRO_INITRAMFS):$(DISTRO_TESTS)" \
+test: DISTRO_ARG = --variant "distro:$(DISTRO_BZ):$(DISTRO_INITRAMFS):$(DISTRO_TESTS)" \
 	--host $(HOST_DIR)
 endif
 

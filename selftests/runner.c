@@ -624,16 +624,27 @@ uint64_t luo_seed(void)
 	return seed;
 }
 
-/* One u64 at index @idx of a /proc table file, or 0. */
+/*
+ * A /proc read a test's verdict rests on failed: reading it as 0 (no
+ * flags, no page) could pass the test, so the test fails here.
+ */
+static void __attribute__((noreturn)) proc_read_failed(const char *path)
+{
+	luo_fail("cannot read %s: %s", path, strerror(errno ?: EIO));
+	printf("luo-result: %s fail stage=%d\n",
+	       cur_test ? cur_test->name : "?", cur_stage);
+	fflush(NULL);
+	exit(1);
+}
+
+/* One u64 at index @idx of a /proc table file. */
 static uint64_t proc_u64(const char *path, uint64_t idx)
 {
 	uint64_t v = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &v, sizeof(v), idx * sizeof(v)) != sizeof(v))
-		v = 0;
+	if (fd < 0 || pread(fd, &v, sizeof(v), idx * sizeof(v)) != sizeof(v))
+		proc_read_failed(path);
 	close(fd);
 	return v;
 }
@@ -738,7 +749,7 @@ long long luo_meminfo_kb(const char *field)
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
-		return -1;
+		proc_read_failed("/proc/meminfo");
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, field, flen) && line[flen] == ':') {
 			v = strtoll(line + flen + 1, NULL, 10);
@@ -756,7 +767,7 @@ long long luo_vmstat(const char *field)
 	FILE *f = fopen("/proc/vmstat", "r");
 
 	if (!f)
-		return -1;
+		proc_read_failed("/proc/vmstat");
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, field, flen) && line[flen] == ' ') {
 			v = strtoll(line + flen + 1, NULL, 10);

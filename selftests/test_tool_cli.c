@@ -75,7 +75,7 @@ LUO_TEST(tool_cli, .cmdline = "kho=on liveupdate=on",
 {
 	static const char *const objects[] = {
 		"agent", "handler", "map", "session", "file", "state", "kho",
-		"check", "update",
+		"check", "update", "timeline",
 	};
 	char cmd[256];
 	unsigned int i;

@@ -86,7 +86,7 @@ LUO_TEST(tool_docs_handler, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	int c, m;
 
 	ASSERT_TRUE(agent_start("/tmp/agent.log") > 0, "agent");
-	c = luo_agent_connect(NULL, 5000);
+	c = luo_agent_connect(NULL, 0);
 	ASSERT_TRUE(c >= 0, "connect: %s", strerror(-c));
 	ASSERT_TRUE(!tool_run(&o, LUO_BPF " handler load " OBJ) &&
 		    strstr(o.out, "bpf:appcache-v1 attached"),

@@ -10,7 +10,12 @@
  * retain_initrd). Without --initrd the tool once loaded the image with
  * no initramfs at all: the next kernel panicked ("No working init
  * found") and every preserved file was lost.
+ *
+ * Both also read "luo-bpf timeline": nothing handed over at a cold boot;
+ * after the update every moment from the freeze to the FINISH, in order on
+ * one clock across the kexec, and the blackout to the last RETRIEVE_FD.
  */
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "liveupdate.h"
@@ -18,6 +23,42 @@
 #include "tool_util.h"
 
 #define SIZE	(1 << 20)
+
+static const char *const phases[] = {
+	"freeze", "frozen", "serialized", "shutdown", "handover_found",
+	"kho_walked", "dev_open", "first_retrieve", "last_retrieve", "finish",
+};
+
+/* After the update: every moment, in this order, and the blackout. */
+static enum luo_result check_timeline(void)
+{
+	static struct tool_out o;
+	double at, prev = -1;
+	char *p;
+	unsigned int i;
+
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " timeline"), "timeline: %s", o.err);
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		char key[40];
+
+		snprintf(key, sizeof(key), "\n%s ", phases[i]);
+		p = strstr(o.out, key);
+		ASSERT_TRUE(p && sscanf(p + strlen(key), " %lf", &at) == 1,
+			    "no moment '%s': %s", phases[i], o.out);
+		ASSERT_TRUE(at >= prev, "'%s' at %.3f ms, before the moment ahead of it (%.3f): %s",
+			    phases[i], at, prev, o.out);
+		prev = at;
+	}
+	p = strstr(o.out, "blackout, freeze to the last RETRIEVE_FD: ");
+	ASSERT_TRUE(p && atof(p + 42) > 0, "blackout: %s", o.out);
+	for (p = strtok(o.out, "\n"); p; p = strtok(NULL, "\n"))
+		luo_info("%s", p);
+	ASSERT_TRUE(!tool_run(&o, LUO_BPF " --json timeline") &&
+		    strstr(o.out, "\"handed_over\":true") &&
+		    (p = strstr(o.out, "\"blackout_us\":")) && atoll(p + 14) > 0,
+		    "timeline --json: %s", o.out);
+	return LUO_PASS;
+}
 
 static enum luo_result update_across(struct luo_ctx *ctx, const char *initrd)
 {
@@ -29,10 +70,13 @@ static enum luo_result update_across(struct luo_ctx *ctx, const char *initrd)
 
 	agent = agent_start("/tmp/agent.log");
 	ASSERT_TRUE(agent > 0, "agent: %m");
-	c = luo_agent_connect(NULL, 5000);
+	c = luo_agent_connect(NULL, 0);
 	ASSERT_TRUE(c >= 0, "connect: %s", strerror(-c));
 
 	if (ctx->stage == 1) {
+		ASSERT_TRUE(!tool_run(&o, LUO_BPF " timeline") &&
+			    strstr(o.out, "no live update into this kernel"),
+			    "timeline at a cold boot: %s%s", o.out, o.err);
 		seed = luo_seed();
 		m = luo_memfd_new("update", SIZE, seed);
 		ASSERT_OK(m);
@@ -58,7 +102,7 @@ static enum luo_result update_across(struct luo_ctx *ctx, const char *initrd)
 	ASSERT_TRUE(!luo_memfd_verify(m, SIZE, seed), "bytes after update");
 	ASSERT_TRUE(!luo_agent_finish(c, "svc"), "finish");
 	ASSERT_TRUE(!agent_stop(agent), "agent exit");
-	return LUO_PASS;
+	return check_timeline();
 }
 
 LUO_TEST(tool_update, .stages = 2, .cmdline = "kho=on liveupdate=on",

@@ -6,9 +6,13 @@
 #ifndef TOOL_UTIL_H
 #define TOOL_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,21 +96,55 @@ static inline int tool_lines(const char *s)
 	return n;
 }
 
-/* Start "luo-bpf agent" in the background, its log in @log. */
+#define AGENT_NOTIFY	"/tmp/luo-agent-notify.sock"
+
+/*
+ * Start "luo-bpf agent" in the background, its log in @log, and wait for
+ * it to be ready as systemd would: it sends "READY=1" to $NOTIFY_SOCKET
+ * once it listens. Returns its pid, or -1 (said why) if it exits or stays
+ * silent for 10 s.
+ */
 static inline pid_t agent_start(const char *log)
 {
-	pid_t pid = fork();
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	char msg[64] = "";
+	ssize_t n = -1;
+	pid_t pid;
+	int s;
 
+	strcpy(addr.sun_path, AGENT_NOTIFY);
+	unlink(AGENT_NOTIFY);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		luo_info("agent: notify socket: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
 	if (!pid) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
 
 		if (fd >= 0)
 			dup2(fd, 2);
 		setsid();
+		setenv("NOTIFY_SOCKET", AGENT_NOTIFY, 1);
 		execl(LUO_BPF, LUO_BPF, "agent", NULL);
 		_exit(127);
 	}
-	return pid;
+	if (pid > 0)
+		n = recv(s, msg, sizeof(msg) - 1, 0);
+	close(s);
+	unlink(AGENT_NOTIFY);
+	if (pid > 0 && n > 0 && !strncmp(msg, "READY=1", 7))
+		return pid;
+	luo_info("agent: not ready (%s; see %s)",
+		 n < 0 ? strerror(errno) : "it said something else", log);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
 }
 
 static inline int agent_stop(pid_t pid)

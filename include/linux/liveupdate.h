@@ -212,6 +212,7 @@ int liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
 int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp);
 int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp);
 int liveupdate_reboot(void);
+void liveupdate_kexec_shutdown(void);
 int liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,
 				  struct file *file, u64 *tokenp);
 int liveupdate_get_file_incoming(struct liveupdate_file_op_args *args,
@@ -258,6 +259,7 @@ static inline int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb,
 }
 
 static inline int liveupdate_reboot(void) { return 0; }
+static inline void liveupdate_kexec_shutdown(void) { }
 
 static inline int
 liveupdate_get_token_outgoing(struct liveupdate_file_op_args *args,

@@ -30,6 +30,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
+#include <linux/timex.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
@@ -78,6 +79,8 @@ static struct {
 	unsigned long preserved_pages;
 	atomic_long_t restored_pages;
 	u64 walk_ns;		/* boot-time walk and reservation */
+	u64 found_cycles;	/* get_cycles() when the handover was found */
+	u64 walk_end_cycles;	/* get_cycles() when the walk ended */
 } kho_in;
 
 static int __init kho_parse_enable(char *p)
@@ -172,6 +175,16 @@ void *kho_out_fdt(void)
 void *kho_in_fdt(void)
 {
 	return kho_in.fdt_phys ? phys_to_virt(kho_in.fdt_phys) : NULL;
+}
+
+u64 kho_in_found_cycles(void)
+{
+	return kho_in.found_cycles;
+}
+
+u64 kho_in_walk_end_cycles(void)
+{
+	return kho_in.walk_end_cycles;
 }
 
 unsigned long kho_in_preserved_pages(void)
@@ -828,6 +841,7 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	kho_in.fdt_len = fdt_len;
 	kho_in.scratch_phys = scratch_phys;
 	kho_in.mem_map = le64_to_cpu(*map);
+	kho_in.found_cycles = get_cycles();
 	kho_scratch_cnt = cnt;
 	pr_info("handover found: %u scratch areas, early allocations from scratch only\n",
 		cnt);
@@ -1057,6 +1071,7 @@ static int __init kho_reserve_preserved(void)
 		return err;
 	kho_in.preserved_pages = ctx.pages;
 	kho_in.walk_ns = local_clock() - start;
+	kho_in.walk_end_cycles = get_cycles();
 	return 0;
 }
 

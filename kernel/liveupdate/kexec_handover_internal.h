@@ -43,6 +43,12 @@ int __init kho_tracker_walk(phys_addr_t root,
 /* Core state the debugfs view shows. */
 void *kho_out_fdt(void);
 void *kho_in_fdt(void);
+/*
+ * get_cycles() when the handover was found (early in setup_arch()), and at
+ * the end of the walk of preserved memory; 0 without a handover.
+ */
+u64 kho_in_found_cycles(void);
+u64 kho_in_walk_end_cycles(void);
 unsigned long kho_in_preserved_pages(void);
 unsigned long kho_in_restored_pages(void);
 u64 kho_in_walk_ns(void);

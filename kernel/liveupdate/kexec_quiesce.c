@@ -14,6 +14,7 @@
  */
 #include <linux/irqflags.h>
 #include <linux/kexec_quiesce.h>
+#include <linux/liveupdate.h>
 #include <linux/tick.h>
 
 /**
@@ -22,10 +23,12 @@
  * Called by kernel_kexec() on the reboot CPU, interrupts on, right before
  * machine_shutdown(); jiffies stop advancing on this CPU (nothing after
  * waits on them). Interrupts are left on: a "sti; cli" pair would not let
- * a pending interrupt in (the STI shadow).
+ * a pending interrupt in (the STI shadow). A live update's timeline notes
+ * the moment first.
  */
 void kexec_quiesce_tick(void)
 {
+	liveupdate_kexec_shutdown();
 	local_irq_disable();
 	tick_suspend_local();
 	local_irq_enable();

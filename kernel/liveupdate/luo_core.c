@@ -228,6 +228,7 @@ static int luo_dev_open(struct inode *inode, struct file *file)
 		atomic_set(&luo_dev_busy, 0);
 		return err;
 	}
+	luo_timeline_mark(LUO_TL_DEV_OPEN);
 	return 0;
 }
 
@@ -293,11 +294,13 @@ int liveupdate_reboot(void)
 		err = -EOPNOTSUPP;
 		goto out;
 	}
+	luo_timeline_out(LUO_TIMELINE_FREEZE);
 	t0 = ktime_get_ns();
 	err = luo_files_freeze();
 	if (err)
 		goto out;
 	t1 = ktime_get_ns();
+	luo_timeline_out(LUO_TIMELINE_FROZEN);
 	/* BPF handlers' state, into space reserved at PRESERVE_FD. */
 	err = luo_bpf_serialize();
 	if (err) {
@@ -309,6 +312,7 @@ int liveupdate_reboot(void)
 	luo_header->flbs_pa = cpu_to_le64(luo_flb_serialize());
 	luo_header->liveupdate_num = cpu_to_le64(luo_liveupdate_num + 1);
 	luo_test_damage(luo_header, sessions_pa);
+	luo_timeline_out(LUO_TIMELINE_SERIALIZED);
 	luo_frozen = true;
 	pr_notice("live update #%llu: files frozen in %llu us, sessions serialized in %llu us\n",
 		  luo_liveupdate_num + 1, div_u64(t1 - t0, NSEC_PER_USEC),
@@ -318,6 +322,18 @@ out:
 	if (!err)
 		luo_test_frozen_hold();
 	return err;
+}
+
+/**
+ * liveupdate_kexec_shutdown - a frozen live update goes on to the jump
+ *
+ * Called by kexec_quiesce_tick() right before machine_shutdown(): the last
+ * moment of the outgoing kernel's timeline (luo_timeline.c).
+ */
+void liveupdate_kexec_shutdown(void)
+{
+	if (luo_enable && luo_frozen)
+		luo_timeline_out(LUO_TIMELINE_SHUTDOWN);
 }
 
 /*
@@ -396,6 +412,8 @@ static int __init luo_init(void)
 		debugfs_create_file_unsafe("freeze_dry_run", 0200, luo_debugfs,
 					   NULL, &luo_freeze_dry_run_fops);
 	}
+	if (luo_timeline_init(luo_debugfs))
+		pr_info("no room for the timeline in the KHO FDT: updates go on without one\n");
 	pr_info("enabled%s\n", is_kho_boot() ? " (live update boot)" : "");
 	return 0;
 

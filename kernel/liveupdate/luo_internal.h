@@ -26,6 +26,7 @@
 #define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
 
 #include <linux/kho/abi/luo.h>
+#include <linux/kho/abi/luo_timeline.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
@@ -157,6 +158,29 @@ struct luo_flb_state {
 
 void luo_flb_incoming_state(struct liveupdate_flb *flb, struct luo_flb_state *st);
 int luo_flb_deserialize(u64 flbs_pa);
+
+/*
+ * luo_timeline.c: the moments of a live update, the previous kernel's
+ * (enum luo_timeline_out_phase, handed over) and then this kernel's.
+ */
+enum luo_timeline_phase {
+	LUO_TL_FREEZE = LUO_TIMELINE_FREEZE,
+	LUO_TL_FROZEN = LUO_TIMELINE_FROZEN,
+	LUO_TL_SERIALIZED = LUO_TIMELINE_SERIALIZED,
+	LUO_TL_SHUTDOWN = LUO_TIMELINE_SHUTDOWN,
+	LUO_TL_HANDOVER_FOUND = LUO_TIMELINE_OUT_NR,
+	LUO_TL_KHO_WALKED,
+	LUO_TL_DEV_OPEN,
+	LUO_TL_FIRST_RETRIEVE,
+	LUO_TL_LAST_RETRIEVE,
+	LUO_TL_FINISH,
+	LUO_TL_NR,
+};
+
+struct dentry;
+int luo_timeline_init(struct dentry *dir);
+void luo_timeline_mark(enum luo_timeline_phase phase);
+void luo_timeline_out(enum luo_timeline_out_phase phase);
 
 /* luo_bpf*.c: BPF struct_ops handlers */
 #ifdef CONFIG_LIVEUPDATE_BPF

@@ -127,16 +127,25 @@ static int luo_session_retrieve_fd(struct luo_ucmd *ucmd)
 	err = luo_file_retrieve(ucmd->session, arg->token, &file);
 	if (err)
 		return err;
-	return luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
+	err = luo_ucmd_install_fd(ucmd, file, &arg->fd, O_RDWR);
+	if (!err) {
+		luo_timeline_mark(LUO_TL_FIRST_RETRIEVE);
+		luo_timeline_mark(LUO_TL_LAST_RETRIEVE);
+	}
+	return err;
 }
 
 static int luo_session_finish(struct luo_ucmd *ucmd)
 {
 	struct liveupdate_session_finish *arg = ucmd->cmd;
+	int err;
 
 	if (arg->reserved)
 		return -EINVAL;
-	return luo_file_finish_all(ucmd->session, false);
+	err = luo_file_finish_all(ucmd->session, false);
+	if (!err)
+		luo_timeline_mark(LUO_TL_FINISH);
+	return err;
 }
 
 static int luo_session_get_name(struct luo_ucmd *ucmd)

@@ -74,12 +74,27 @@ vm_log() {
 	journalctl -b "$1" -u luo-vm -o cat --no-pager 2>/dev/null
 }
 
+# Wait (up to 120 s: journald lags on a busy machine) until unit $2
+# (default luo-vm) said something matching $1 in this boot.
+wait_vm_log() {
+	local i
+
+	for i in $(seq 120); do
+		journalctl -b -u "${2:-luo-vm}" -o cat --no-pager 2>/dev/null |
+			grep -q "$1" && return 0
+		sleep 1
+	done
+	return 1
+}
+
 # The VM came through the update into this kernel: the same RAM bytes
 # (luo-qemu's digest before the kexec and after the retrieve), resumed,
 # preserved again through the VM-RAM handler.
 check_resumed() {
 	local before after paused resumed
 
+	wait_vm_log "guest RAM preserved for the next kernel" ||
+		fail "luo-qemu did not resume the VM and preserve its RAM again"
 	before=$(vm_log -1 | sed -n 's/.*guest RAM kept in place: .*fnv64 \([0-9a-f]*\).*/\1/p' | tail -n 1)
 	after=$(vm_log 0 | sed -n 's/.*guest RAM retrieved: .*fnv64 \([0-9a-f]*\);.*/\1/p' | tail -n 1)
 	[ -n "$before" ] || fail "the previous boot's luo-qemu did not save the VM"
@@ -126,9 +141,9 @@ check_killed() {
 		systemctl -q is-active luo-vm && sleep 1
 	done
 	systemctl -q is-active luo-vm && fail "luo-vm.service still runs after QEMU was killed"
-	vm_log 0 | grep -q "QEMU killed by signal 9 without saving the VM: the VM is lost, its memory is released (session discarded)" ||
+	wait_vm_log "QEMU killed by signal 9 without saving the VM: the VM is lost, its memory is released (session discarded)" ||
 		fail "luo-qemu did not report the killed QEMU"
-	journalctl -b -u luo-bpf-agent -o cat --no-pager | grep -q "discard '0:vm': 1 files unpreserved" ||
+	wait_vm_log "discard '0:vm': 1 files unpreserved" luo-bpf-agent ||
 		fail "the agent did not discard the VM's session"
 	luo-bpf file list | grep -q "^0:vm .*outgoing" && fail "files of session 0:vm remain: $(luo-bpf file list | tr '\n' '|')"
 	after=$(awk '/^Shmem:/ { print $2 }' /proc/meminfo)
@@ -182,11 +197,7 @@ case "$stage" in
 	# Nothing of the killed VM came over: no session, a VM started afresh.
 	luo-bpf session list | grep -Eq "^0:vm +(incoming|retrieved|finished) " &&
 		fail "a session of the killed VM came over: $(luo-bpf session list | tr '\n' '|')"
-	for _ in $(seq 120); do
-		vm_log 0 | grep -q "started with 64 MiB of guest RAM" && break
-		sleep 1
-	done
-	vm_log 0 | grep -q "started with 64 MiB of guest RAM" ||
+	wait_vm_log "started with 64 MiB of guest RAM" ||
 		fail "the VM was not started afresh"
 	say "after the update nothing of the killed VM was handed over; its unit started a new VM"
 	finish ok

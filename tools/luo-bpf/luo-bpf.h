@@ -84,6 +84,7 @@ int do_handler(int argc, char **argv);
 int do_map(int argc, char **argv);
 int do_state(int argc, char **argv);
 int do_kho(int argc, char **argv);
+int do_timeline(int argc, char **argv);
 int do_agent(int argc, char **argv);
 int do_check(int argc, char **argv);
 int do_update(int argc, char **argv);

@@ -66,12 +66,17 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static long long now_ms(void)
+static long long clock_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static long long now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
 }
 
 /* FNV-1a over the whole file: the bytes before and after the update. */
@@ -228,12 +233,31 @@ static const char cpr_mode[] =
 	"{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"cpr-reboot\"}}";
 
 /*
+ * Either side of cpr-reboot: guest RAM stays where it is (shared memory,
+ * x-ignore-shared), and @verb ("migrate", "migrate-incoming") the device
+ * state to or from @uri.
+ */
+static int qmp_cpr(int q, const char *verb, const char *uri)
+{
+	char cmd[256];
+	int err;
+
+	err = qmp(q, cpr_setup, NULL, 0);
+	if (!err)
+		err = qmp(q, cpr_mode, NULL, 0);
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"%s\",\"arguments\":{\"uri\":\"%s\"}}",
+		 verb, uri);
+	return err ?: qmp(q, cmd, NULL, 0);
+}
+
+/*
  * Pause the VM, save its device state into a new memfd, quit QEMU. The RAM
  * stays where it is. Returns the state memfd or -errno.
  */
 static int save_vm(int q, pid_t qemu)
 {
-	char cmd[256], out[4096];
+	char uri[64], out[4096];
 	long long t_stop;
 	int state, err;
 
@@ -242,16 +266,10 @@ static int save_vm(int q, pid_t qemu)
 		return -errno;
 	err = qmp(q, "{\"execute\":\"stop\"}", NULL, 0);
 	t_stop = now_ms();
-	if (!err)
-		err = qmp(q, cpr_setup, NULL, 0);
-	if (!err)
-		err = qmp(q, cpr_mode, NULL, 0);
 	/* QEMU opens our memfd by path: a file:, not a stream. */
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:/proc/%d/fd/%d\"}}",
-		 getpid(), state);
+	snprintf(uri, sizeof(uri), "file:/proc/%d/fd/%d", getpid(), state);
 	if (!err)
-		err = qmp(q, cmd, NULL, 0);
+		err = qmp_cpr(q, "migrate", uri);
 	if (!err) {
 		err = qmp_wait(q, "{\"execute\":\"query-migrate\"}",
 			       "\"completed\"", "\"failed\"", out, sizeof(out));
@@ -272,17 +290,12 @@ static int save_vm(int q, pid_t qemu)
 /* Load the saved device state into a QEMU started with -incoming defer. */
 static int resume_vm(int q)
 {
-	char cmd[256], out[4096];
+	long long t0 = clock_ms(CLOCK_MONOTONIC);
+	char uri[64], out[4096];
 	int err;
 
-	err = qmp(q, cpr_setup, NULL, 0);
-	if (!err)
-		err = qmp(q, cpr_mode, NULL, 0);
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:/proc/self/fd/%d\"}}",
-		 FD_STATE);
-	if (!err)
-		err = qmp(q, cmd, NULL, 0);
+	snprintf(uri, sizeof(uri), "file:/proc/self/fd/%d", FD_STATE);
+	err = qmp_cpr(q, "migrate-incoming", uri);
 	/* Loaded, the VM is "paused" (as it was saved); a failure ends QEMU. */
 	if (!err) {
 		err = qmp_wait(q, "{\"execute\":\"query-status\"}",
@@ -293,7 +306,8 @@ static int resume_vm(int q)
 	if (!err)
 		err = qmp(q, "{\"execute\":\"cont\"}", NULL, 0);
 	if (!err)
-		say("resumed at %lld ms (realtime)", now_ms());
+		say("resumed at %lld ms (realtime); device state loaded in %lld ms",
+		    now_ms(), clock_ms(CLOCK_MONOTONIC) - t0);
 	return err;
 }
 
@@ -376,6 +390,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_term };
 	sigset_t block, waitmask;
 	int agent, ramfd, state = -1, q, i, err, wst;
+	long long t_start;
 	bool incoming;
 	pid_t qemu;
 	off_t size;
@@ -448,6 +463,7 @@ int main(int argc, char **argv)
 	if (dup2(ramfd, FD_RAM) < 0)
 		return 1;
 
+	t_start = clock_ms(CLOCK_MONOTONIC);
 	qemu = start_qemu(argv + i + 1, argc - i - 1, qmp_path, ram, incoming);
 	if (qemu < 0)
 		return 1;
@@ -457,6 +473,8 @@ int main(int argc, char **argv)
 		kill(qemu, SIGKILL);
 		return 1;
 	}
+	say("QEMU answers QMP %lld ms after its start",
+	    clock_ms(CLOCK_MONOTONIC) - t_start);
 	if (incoming) {
 		if (resume_vm(q)) {
 			/* Not finished: the session keeps the memory. */

@@ -63,7 +63,7 @@ static int do_help(void)
 	       "       %s version\n"
 	       "\n"
 	       "       OBJECT := { agent | handler | map | session | file | state |\n"
-	       "                   kho | check | update }\n"
+	       "                   kho | check | update | timeline }\n"
 	       "       OPTIONS := { -j|--json | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Live update of a luo-bpf kernel: sessions of preserved files held by an\n"
@@ -85,6 +85,7 @@ static int do_help(void)
 	       "                                 check, load IMAGE, kexec into it\n"
 	       "                                 (--dry-run: ask the handlers only)\n"
 	       "                                 (no --initrd: the running one, if kept)\n"
+	       "  timeline                       where the last update's time went\n"
 	       "\n"
 	       "Exit codes: 0 done, 1 failed, 2 bad command line, 3 refused by the\n"
 	       "format check. See luo-bpf(8).\n",
@@ -105,6 +106,7 @@ static const struct cmd {
 	{ "kho",	do_kho },
 	{ "check",	do_check },
 	{ "update",	do_update },
+	{ "timeline",	do_timeline },
 };
 
 int main(int argc, char **argv)
