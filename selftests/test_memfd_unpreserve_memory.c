@@ -15,8 +15,14 @@
  *
  * The per-CPU vmstat deltas are folded first (vm/stat_refresh), so the
  * counters are exact. Free memory (with per-CPU free lists) is printed and
- * must not drift by a round's worth over all rounds.
+ * must not trend down: a leak the counters miss grows every round, so the
+ * best free figure of the last half of the rounds must be within 2 MiB of
+ * the first round's (a 256 KiB leak per round fails). A one-round dip is
+ * not a trend: once (round 15 of 16, 2026-12-05) free memory fell by 8.5 MiB
+ * for one round with every counter exact, and a check of the last round
+ * alone failed.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -53,7 +59,7 @@ LUO_TEST(memfd_unpreserve_memory, .cmdline = "kho=on liveupdate=on",
 	 .desc = "single boot: pages, pins, metadata all back after unpreserve")
 {
 	struct counts base, held, after;
-	long long meta = -1;
+	long long meta = -1, first_free = 0, late_free = LLONG_MIN;
 	int luo, s, m, r, round, i;
 
 	/* 4 KiB folios: one pin per page. */
@@ -114,11 +120,14 @@ LUO_TEST(memfd_unpreserve_memory, .cmdline = "kho=on liveupdate=on",
 		ASSERT_TRUE(after.vmalloc_kb <= base.vmalloc_kb + 4,
 			    "round %d: VmallocUsed %+lld kB", round,
 			    after.vmalloc_kb - base.vmalloc_kb);
+		if (!round)
+			first_free = after.free_kb;
+		if (round >= ROUNDS / 2 && after.free_kb > late_free)
+			late_free = after.free_kb;
 	}
-	/* Under a quarter of one round's data over all rounds. */
-	ASSERT_TRUE(base.free_kb - after.free_kb < (long long)SIZE / 1024 / 4,
-		    "free memory fell by %lld kB over %d rounds",
-		    base.free_kb - after.free_kb, ROUNDS);
+	ASSERT_TRUE(first_free - late_free < 2048,
+		    "free memory trends down: %lld kB after round 0, at best %lld kB in rounds %d-%d",
+		    first_free, late_free, ROUNDS / 2, ROUNDS - 1);
 	close(luo);
 	return LUO_PASS;
 }

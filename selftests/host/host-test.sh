@@ -104,6 +104,8 @@ check_resumed() {
 	resumed=$(vm_log 0 | sed -n 's/.*resumed at \([0-9]*\) ms.*/\1/p' | tail -n 1)
 	[ -n "$resumed" ] || fail "luo-qemu did not resume the VM"
 	say "guest RAM 64 MiB, fnv64 $after before and after the kexec"
+	# Where the update into this kernel spent its time, on one clock.
+	luo-bpf timeline | sed 's/^/# timeline: /'
 	say "VM paused for $((resumed - paused)) ms by the guest's clock (the new kernel reads the RTC: +-1 s)"
 	luo-bpf file list | grep -q "^0:vm .*bpf:vmram-v1 .*outgoing" ||
 		fail "the VM's RAM is not preserved again through bpf:vmram-v1: $(luo-bpf file list | tr '\n' '|')"

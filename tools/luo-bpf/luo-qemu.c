@@ -360,15 +360,13 @@ static void on_chld(int sig)
 
 static unsigned long long parse_size(const char *s)
 {
+	static const char units[] = "KMG";
 	char *end;
 	unsigned long long v = strtoull(s, &end, 0);
+	const char *u = *end ? strchr(units, *end) : NULL;
 
-	switch (*end) {
-	case 'G': v <<= 10; /* fall through */
-	case 'M': v <<= 10; /* fall through */
-	case 'K': v <<= 10;
-	}
-	return v;
+	/* K, M or G: 10, 20 or 30 bits. */
+	return u ? v << (10 * (u - units + 1)) : v;
 }
 
 static int usage(void)
