@@ -5,7 +5,9 @@
  * Takes memfds named "vmram-*" (in any session), and memfds whose token
  * the VMM described in vmram_vms: a memfd retrieved after a live update
  * is named "memfd:luo", and the VM's RAM goes on to the next update
- * under its token. At preserve it
+ * under its token. The maps are keyed by token across all sessions: a
+ * VMM gives each VM tokens no other file on the host uses (luo-qemu
+ * derives them from the VM's name). At preserve it
  * records the VM's identity and VMM ABI (from vmram_vms, filled by the
  * VMM) and the guest RAM's first bytes; it refuses the kexec unless the
  * VMM marked the VM paused (vmram_paused), so no vCPU writes after the

@@ -5,16 +5,16 @@
  *   luo-qemu --name NAME --ram SIZE [--qmp PATH] -- QEMU [ARGS...]
  *
  * The guest RAM is a memfd that the luo-bpf agent keeps preserved (session
- * NAME, token 1) for as long as the VM runs; QEMU maps it through
+ * NAME, token_ram()) for as long as the VM runs; QEMU maps it through
  * /proc/self/fd/10 (memory-backend-file, share=on). On SIGTERM (systemd
  * stopping the unit, before "systemctl kexec") luo-qemu pauses the VM over
  * QMP, saves its device state with QEMU's cpr-reboot migration mode into a
  * new memfd (the RAM is not copied: x-ignore-shared), quits QEMU, marks
  * the VM paused for the VM-RAM BPF handler and has the agent preserve the
- * state too (token 2). Started again in the next kernel, it retrieves both,
- * starts QEMU on the same RAM with -incoming, loads the state and resumes
- * the guest where it stopped; then it finishes the incoming session and
- * preserves the RAM again for the next update.
+ * state too (the next token). Started again in the next kernel, it
+ * retrieves both, starts QEMU on the same RAM with -incoming, loads the
+ * state and resumes the guest where it stopped; then it finishes the
+ * incoming session and preserves the RAM again for the next update.
  *
  * If QEMU dies without being saved, the VM is lost: luo-qemu says so and
  * has the agent discard the session, so its memory does not outlive it.
@@ -44,14 +44,29 @@
 #include "luo_agent.h"
 #include "../../bpf/vmram.h"
 
-#define TOKEN_RAM	1
-#define TOKEN_STATE	2
 #define FD_RAM		10	/* where QEMU finds the RAM: /proc/self/fd/10 */
 #define FD_STATE	11	/* and the saved state, when it resumes */
 #define VMRAM_MAPS	"/sys/fs/bpf/luo-bpf/vmram-v1/maps/"
 #define MAX_ARGS	256
 
 static const char *name;
+
+/*
+ * The VM-RAM handler's maps are keyed by token across every session of the
+ * host, and it takes any memfd whose token its VMM described: a VM's tokens
+ * must be its own. They are derived from its name (FNV-1a, top bit set, so
+ * never a small number another service would pick); the device state's is
+ * the next one.
+ */
+static __u64 token_ram(void)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return (h | 1ULL << 63) & ~1ULL;
+}
 static volatile sig_atomic_t got_term;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -427,14 +442,20 @@ int main(int argc, char **argv)
 		say("no luo-bpf agent: %s", strerror(-agent));
 		return 1;
 	}
-	ramfd = luo_agent_retrieve(agent, name, TOKEN_RAM);
+	ramfd = luo_agent_retrieve(agent, name, token_ram());
 	incoming = ramfd >= 0;
 	if (incoming) {
-		state = luo_agent_retrieve(agent, name, TOKEN_STATE);
-		if (state < 0) {
-			say("its guest RAM came through the update but no device state (%s): QEMU was not saved before the update, the VM is lost; releasing its memory",
-			    strerror(-state));
+		state = luo_agent_retrieve(agent, name, token_ram() + 1);
+		if (state == -ENOENT) {
+			/* Never preserved: the RAM alone cannot be resumed. */
+			say("its guest RAM came through the update but no device state: QEMU was not saved before the update, the VM is lost; releasing its memory");
 			luo_agent_finish(agent, name);
+			return 1;
+		}
+		if (state < 0) {
+			/* Kept: a retry after the cause is fixed finds both. */
+			say("cannot retrieve its device state: %s; RAM and state stay preserved",
+			    strerror(-state));
 			return 1;
 		}
 		err = ram_digest(ramfd, &sum, &size);
@@ -491,11 +512,11 @@ int main(int argc, char **argv)
 	}
 
 	/* Preserved for the next kernel from now on, through the VM-RAM handler. */
-	err = vmram_map_set("vmram_vms", TOKEN_RAM, &vm);
+	err = vmram_map_set("vmram_vms", token_ram(), &vm);
 	if (err)
 		say("cannot describe the VM to the VM-RAM handler (%s): preserved as a plain memfd",
 		    strerror(-err));
-	err = luo_agent_preserve(agent, name, TOKEN_RAM, ramfd);
+	err = luo_agent_preserve(agent, name, token_ram(), ramfd);
 	if (err) {
 		say("cannot preserve its guest RAM: %s", strerror(-err));
 		kill(qemu, SIGKILL);
@@ -531,13 +552,16 @@ int main(int argc, char **argv)
 	if (!ram_digest(ramfd, &sum, &size))
 		say("guest RAM kept in place: %lld MiB, fnv64 %016llx",
 		    (long long)size >> 20, sum);
-	err = vmram_map_set("vmram_paused", TOKEN_RAM, &paused);
+	err = vmram_map_set("vmram_paused", token_ram(), &paused);
 	if (err && err != -ENOENT)
 		say("cannot mark the VM paused for the VM-RAM handler: %s",
 		    strerror(-err));
-	err = luo_agent_preserve(agent, name, TOKEN_STATE, state);
+	err = luo_agent_preserve(agent, name, token_ram() + 1, state);
 	if (err) {
-		say("cannot preserve the device state: %s", strerror(-err));
+		/* The RAM alone cannot be resumed: carry none of it. */
+		say("cannot preserve the device state (%s): the VM is lost, its memory is released (%s)",
+		    strerror(-err), luo_agent_discard(agent, name) ?
+		    "discard failed" : "session discarded");
 		return 1;
 	}
 	say("saved for the next kernel");
