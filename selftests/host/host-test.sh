@@ -51,7 +51,8 @@ wait_ticks() {
 }
 
 # The whole serial log, one stream across every QEMU that ran the VM: one
-# boot, every tick exactly one more than the one before, one checksum.
+# boot, every tick exactly one more than the one before, one checksum. Its
+# last line is left out: the running guest may be half-way through it.
 check_serial() {
 	local boots sum='' prev=0 n=0 word cnt s val rest
 
@@ -65,7 +66,7 @@ check_serial() {
 		[ $((16#$cnt)) -eq $((prev + 1)) ] ||
 			fail "tick $((16#$cnt)) follows tick $prev: the counter did not go on"
 		prev=$((16#$cnt)) n=$((n + 1))
-	done < <(grep -a '^vm: tick ' "$serial" | sed 's/^vm: //')
+	done < <(sed '$d' "$serial" | grep -a '^vm: tick ' | sed 's/^vm: //')
 	say "the guest counted 1..$prev without a gap, $n ticks, checksum $sum throughout, booted once"
 }
 
