@@ -219,12 +219,18 @@ unsigned long kho_out_tracker_bytes(void)
 
 /* ---- Preserving memory ------------------------------------------------ */
 
+/*
+ * The next kernel boots and allocates in the scratch areas before it knows
+ * what was preserved: memory there would be overwritten, so it is refused
+ * here, in every build, rather than lost silently after the kexec. Callers
+ * keep their memory out of scratch (long-term pins migrate it, unmovable
+ * allocations never land there): a hit is a bug, hence the warning.
+ */
 int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
 {
 	if (!kho_out.ready)
 		return -EOPNOTSUPP;
-	if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG) &&
-	    WARN_ON(kho_addr_in_scratch(phys, size)))
+	if (WARN_ON_ONCE(kho_addr_in_scratch(phys, size)))
 		return -EINVAL;
 	return 0;
 }
@@ -237,8 +243,8 @@ int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
  * The folio must not be movable into a scratch area: pin it long-term or
  * allocate it unmovable.
  *
- * Return: 0, -EOPNOTSUPP if KHO is off, -ENOMEM, or -EINVAL (debug builds)
- * if the folio lies in scratch.
+ * Return: 0, -EOPNOTSUPP if KHO is off, -ENOMEM, or -EINVAL if the folio
+ * lies in scratch.
  */
 int kho_preserve_folio(struct folio *folio)
 {
