@@ -8,7 +8,9 @@
 #   make run-host    a Debian host (systemd, QEMU) keeping a VM across updates
 #   make bench       benchmarks on the distribution-like kernel, printed as
 #                    figures from runs
-#   make bench-upstream  the memfd benchmarks side by side with upstream 7.3
+#   make bench-upstream  the memfd benchmarks side by side with upstream 7.3,
+#                    built from our config (matched) and from its selftest one
+#   make bench-scale the cost per GiB from 1 to 16 GiB, and a bare kexec
 #
 # Files of ours that are new in the kernel live at the same path as in the
 # Linux tree (kernel/, include/, mm/, virt/, arch/, Documentation/) and are
@@ -64,7 +66,7 @@ endef
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream interop test run bench bench-upstream clean distclean checkpatch host-deb host run-host
+.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream upstream-matched interop test bench-scale run bench bench-upstream clean distclean checkpatch host-deb host run-host
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -200,29 +202,52 @@ bench: initramfs
 endif
 
 # Side by side with upstream 7.3: the same benchmarks, the same static
-# luo-selftests binary, on the distribution-like kernel and on upstream's
-# (from an initramfs whose /boot/bzImage is upstream's, so that it kexecs
-# into itself), alternately, BENCH_RUNS times each; prints medians, ratios
-# and the blackout split (scripts/bench-side.sh).
+# luo-selftests binary, on the distribution-like kernel, on upstream built
+# from the same config fragments ("matched", the headline) and on the
+# interoperability tests' upstream (its selftest config, a second column),
+# each from an initramfs whose /boot/bzImage is that kernel, so that it
+# kexecs into itself; alternately, BENCH_RUNS times each; prints medians
+# with min and max, ratios, the blackout split and the bare-kexec ratio
+# (scripts/bench-side.sh). Only this target builds the matched kernel.
 UPSTREAM_INITRAMFS := $(BUILD)/initramfs-upstream.cpio
-BENCH_SIDE_TESTS ?= bench_memfd_4k bench_memfd_sparse
-BENCH_RUNS ?= 3
+UPSTREAM_MATCHED_BZ := $(BUILD)/upstream-7.3-matched/bzImage
+UPSTREAM_MATCHED_INITRAMFS := $(BUILD)/initramfs-upstream-matched.cpio
+BENCH_SIDE_TESTS ?= bench_memfd_4m bench_memfd_4k bench_memfd_thp bench_memfd_sparse
+BENCH_RUNS ?= 5
 
 $(UPSTREAM_INITRAMFS): upstream tools
 	@scripts/mkinitramfs.sh $(BUILD) $(UPSTREAM_BZ) $@
 
-bench-upstream: distro-initramfs $(UPSTREAM_INITRAMFS)
-	@scripts/bench-side.sh --ours $(DISTRO_BZ):$(DISTRO_INITRAMFS) \
-		--upstream $(UPSTREAM_BZ):$(UPSTREAM_INITRAMFS) \
+upstream-matched: distro-kernel
+	@scripts/upstream.sh $(BUILD) matched
+
+$(UPSTREAM_MATCHED_INITRAMFS): upstream-matched tools
+	@scripts/mkinitramfs.sh $(BUILD) $(UPSTREAM_MATCHED_BZ) $@
+
+bench-upstream: distro-initramfs $(UPSTREAM_INITRAMFS) $(UPSTREAM_MATCHED_INITRAMFS)
+	@scripts/bench-side.sh --kernel ours=$(DISTRO_BZ):$(DISTRO_INITRAMFS) \
+		--kernel upstream-matched=$(UPSTREAM_MATCHED_BZ):$(UPSTREAM_MATCHED_INITRAMFS) \
+		--kernel upstream-selftest=$(UPSTREAM_BZ):$(UPSTREAM_INITRAMFS) \
 		--logs $(LOGDIR)/bench-upstream --runs $(BENCH_RUNS) \
 		$(or $(TESTS),$(BENCH_SIDE_TESTS))
+
+# The cost per GiB from 1 to 16 GiB (guests of 4 to 20 GiB), and the
+# bare-kexec reference, on our distribution-like kernel: BENCH_RUNS runs,
+# medians with min and max, a per-GiB table (scripts/bench-side.sh).
+BENCH_SCALE_TESTS ?= bench_memfd_4m bench_memfd_4k bench_memfd_scale_2g \
+	bench_memfd_scale_4g bench_memfd_scale_8g bench_memfd_scale_16g
+
+bench-scale: distro-initramfs
+	@scripts/bench-side.sh --kernel ours=$(DISTRO_BZ):$(DISTRO_INITRAMFS) \
+		--logs $(LOGDIR)/bench-scale --runs $(BENCH_RUNS) \
+		$(or $(TESTS),$(BENCH_SCALE_TESTS))
 
 checkpatch: $(BUILD)/.unpacked
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f \
 		$$(find $(wildcard $(OVERLAY)) -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(UPSTREAM_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
+	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(UPSTREAM_INITRAMFS) $(UPSTREAM_MATCHED_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
 
 distclean:
 	rm -rf $(BUILD)
