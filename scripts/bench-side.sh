@@ -162,7 +162,7 @@ cat "$logs"/*-*/figures | awk -v kernels="${names[*]}" '
 		nk = split(kernels, kn, " ")
 		printf "%-40s", "figure"
 		for (j = 1; j <= nk; j++)
-			printf " %28s%s", kn[j], j > 1 ? sprintf(" %6s", "ratio") : ""
+			printf " %28s%s", kn[j], (j > 1 ? sprintf(" %6s", "ratio") : "")
 		printf "\n"
 		for (i = 1; i <= nkeys; i++) {
 			key = order[i]
