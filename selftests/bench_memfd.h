@@ -246,10 +246,8 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 	ASSERT_TRUE(stamp != MAP_FAILED, "mmap: %m");
 	stamp->tsc = 1;		/* the page exists before PRESERVE_FD */
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "bench");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("bench", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	/*
 	 * Data that landed in the scratch areas (CMA pageblocks) must move
 	 * out at preserve: what filling the file took of CMA's free memory.

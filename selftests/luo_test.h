@@ -246,6 +246,17 @@ long long luo_vmstat(const char *field);
 long long luo_free_kb(void);
 double luo_now(void);
 
+/*
+ * Session preambles. Each opens /dev/liveupdate into *@luo and returns the
+ * session fd (luo_session_new(): CREATE_SESSION; luo_session_get():
+ * RETRIEVE_SESSION), or -errno after a "# FAIL" line naming the step; on
+ * failure nothing stays open. luo_retrieve_one() also retrieves the file
+ * of token @token of session @name: the file's fd, the session's in *@s.
+ */
+int luo_session_new(const char *name, int *luo);
+int luo_session_get(const char *name, int *luo);
+int luo_retrieve_one(const char *name, uint64_t token, int *luo, int *s);
+
 /* Small file helpers (sysfs, procfs, debugfs): 0 / bytes read, or -errno. */
 int luo_write_file(const char *path, const char *val);
 ssize_t luo_read_file(const char *path, char *buf, size_t len);

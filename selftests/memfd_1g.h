@@ -62,10 +62,8 @@ static inline enum luo_result memfd_1g_stage1(bool thp)
 	else
 		ASSERT_TRUE(hp == 0, "%lld kB in THPs", hp);
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "memfd-1g");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("memfd-1g", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 
@@ -101,12 +99,8 @@ static inline enum luo_result memfd_1g_stage2(bool thp)
 	void *p;
 
 	seed = luo_get_u64("seed");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "memfd-1g");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	m = luo_retrieve_one("memfd-1g", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 	ASSERT_OK(fstat(m, &st));
 	ASSERT_TRUE(st.st_size == (off_t)GIB, "size %lld", (long long)st.st_size);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "liveupdate.h"
 #include "luo_test.h"
 #include "runner_internal.h"
 
@@ -295,4 +296,51 @@ bool luo_kernel_is_ours(void)
 void luo_bench(const char *name, double value, const char *unit)
 {
 	printf("luo-bench: %s %.3f %s\n", name, value, unit);
+}
+
+/* Open /dev/liveupdate, then create or retrieve session @name. */
+static int session_open(const char *name, int *luo, bool create)
+{
+	int s;
+
+	*luo = liveupdate_open();
+	if (*luo < 0) {
+		luo_fail("open /dev/liveupdate: %s", strerror(-*luo));
+		return *luo;
+	}
+	s = create ? liveupdate_create_session(*luo, name) :
+		     liveupdate_retrieve_session(*luo, name);
+	if (s < 0) {
+		luo_fail("%s session %s: %s", create ? "create" : "retrieve",
+			 name, strerror(-s));
+		close(*luo);
+	}
+	return s;
+}
+
+int luo_session_new(const char *name, int *luo)
+{
+	return session_open(name, luo, true);
+}
+
+int luo_session_get(const char *name, int *luo)
+{
+	return session_open(name, luo, false);
+}
+
+int luo_retrieve_one(const char *name, uint64_t token, int *luo, int *s)
+{
+	int fd;
+
+	*s = luo_session_get(name, luo);
+	if (*s < 0)
+		return *s;
+	fd = liveupdate_retrieve_fd(*s, token);
+	if (fd < 0) {
+		luo_fail("retrieve token %llu of session %s: %s",
+			 (unsigned long long)token, name, strerror(-fd));
+		close(*s);
+		close(*luo);
+	}
+	return fd;
 }

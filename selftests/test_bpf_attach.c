@@ -68,10 +68,8 @@ LUO_TEST(bpf_attach, .cmdline = "kho=on liveupdate=on",
 
 	skel = test_bpf_attach_bpf__open_and_load();
 	ASSERT_TRUE(skel, "open_and_load: %m");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "attach");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("attach", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	ASSERT_TRUE(attach_unprivileged(skel->maps.attach_v1) == EPERM,
 		    "attach without CAP_SYS_ADMIN must be EPERM");

@@ -37,10 +37,8 @@ static enum luo_result stage1(void)
 	int luo, s, m, r, i;
 
 	ASSERT_OK(luo_write_file(LUO_THP_SHMEM, "never"));
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "kept");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("kept", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (i = 1; i <= NR_FILES; i++) {
 		m = luo_memfd_new("kept", FILE_SIZE, seed + i);
 		ASSERT_TRUE(m >= 0, "memfd %d: %s", i, strerror(-m));
@@ -106,10 +104,8 @@ LUO_TEST(fault_memfd_kept, .stages = 2, .mem = "2G",
 	seed = luo_get_u64("seed");
 	if (cgroup_enter() != LUO_PASS)
 		return LUO_FAIL;
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "kept");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
+	s = luo_session_get("kept", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	if (retrieve_refused(s, 1) != LUO_PASS ||
 	    retrieve_refused(s, 1) != LUO_PASS)

@@ -61,10 +61,8 @@ LUO_TEST(kvm_enc_refused, .cmdline = "kho=on liveupdate=on",
 	r = copy_enc(mirror, sev);
 	luo_info("KVM_CAP_VM_COPY_ENC_CONTEXT_FROM: %s", r ? strerror(-r) : "done");
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "enc");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("enc", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, sev, 1);
 	ASSERT_TRUE(r == -EOPNOTSUPP, "preserve a VM after KVM_SEV_INIT: %s",
 		    r ? strerror(-r) : "preserved");

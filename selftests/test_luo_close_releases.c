@@ -21,10 +21,8 @@ LUO_TEST(luo_close_releases, .cmdline = "kho=on liveupdate=on",
 	long long shmem_before, shmem_held, shmem_after;
 	int luo, s, kept, big, t, r, i;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "release");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("release", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	kept = luo_memfd_new("kept", 1 << 20, 1);
 	ASSERT_OK(kept);

@@ -15,10 +15,8 @@ LUO_TEST(luo_double_preserve, .cmdline = "kho=on liveupdate=on",
 {
 	int luo, s1, s2, m, d, r;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s1 = liveupdate_create_session(luo, "double-1");
-	ASSERT_TRUE(s1 >= 0, "create: %s", strerror(-s1));
+	s1 = luo_session_new("double-1", &luo);
+	ASSERT_TRUE(s1 >= 0, "session");
 	s2 = liveupdate_create_session(luo, "double-2");
 	ASSERT_TRUE(s2 >= 0, "create: %s", strerror(-s2));
 	m = memfd_create("double", MFD_CLOEXEC);

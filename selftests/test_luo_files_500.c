@@ -20,10 +20,8 @@ LUO_TEST(luo_files_500, .cmdline = "kho=on liveupdate=on",
 	int luo, s, i, m, r;
 
 	ASSERT_OK(luo_set_nofile(NR + 64));
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "files-500");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("files-500", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	for (i = 0; i < NR; i++) {
 		m = memfd_create("f", MFD_CLOEXEC);

@@ -25,10 +25,8 @@ LUO_TEST(luo_get_name, .cmdline = "kho=on liveupdate=on",
 
 	ASSERT_TRUE(strlen(LONG_NAME) == LIVEUPDATE_SESSION_NAME_LENGTH - 1,
 		    "test name is %zu bytes", strlen(LONG_NAME));
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, LONG_NAME);
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new(LONG_NAME, &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	/* Pre-fill to see that the kernel writes the name and its NUL. */
 	memset(arg.name, 0xff, sizeof(arg.name));

@@ -31,10 +31,8 @@ LUO_TEST(luo_ioctl_dispatch, .cmdline = "kho=on liveupdate=on",
 	struct retrieve_big rb = { .r.size = sizeof(rb) };
 	int luo, s, fd;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "dispatch");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("dispatch", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	/* An nr outside the table is refused before the struct is read. */
 	ASSERT_ERRNO(ioctl(luo, _IO(LIVEUPDATE_IOCTL_TYPE, 0x02), NULL), EINVAL);

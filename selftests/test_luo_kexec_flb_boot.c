@@ -24,10 +24,8 @@ LUO_TEST(luo_kexec_flb_boot, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ssize_t n;
 
 	if (ctx->stage == 1) {
-		luo = liveupdate_open();
-		ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-		s = liveupdate_create_session(luo, "flb-boot");
-		ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+		s = luo_session_new("flb-boot", &luo);
+		ASSERT_TRUE(s >= 0, "session");
 		t = luo_testdev_open("data=77");
 		ASSERT_TRUE(t >= 0, "%s: %s", LUO_TEST_FILE, strerror(-t));
 		r = liveupdate_preserve_fd(s, t, 1);

@@ -13,10 +13,8 @@ LUO_TEST(luo_session_dup, .cmdline = "kho=on liveupdate=on",
 {
 	int luo, s1, s2, r;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s1 = liveupdate_create_session(luo, "dup");
-	ASSERT_TRUE(s1 >= 0, "create: %s", strerror(-s1));
+	s1 = luo_session_new("dup", &luo);
+	ASSERT_TRUE(s1 >= 0, "session");
 	r = liveupdate_create_session(luo, "dup");
 	ASSERT_TRUE(r == -EEXIST, "second create: %d", r);
 	/* Names compare whole: a prefix or extension is another name. */

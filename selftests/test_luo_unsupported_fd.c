@@ -17,10 +17,8 @@ LUO_TEST(luo_unsupported_fd, .cmdline = "kho=on liveupdate=on",
 {
 	int luo, s, devnull, pipefd[2], efd, tmp, m, r;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "unsupported");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("unsupported", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 
 	devnull = open("/dev/null", O_RDWR);
 	ASSERT_OK(devnull);

@@ -21,10 +21,8 @@ LUO_TEST(luo_wrong_kind, .cmdline = "kho=on liveupdate=on",
 	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
 	int luo, s, m;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "kind");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("kind", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	m = memfd_create("kind", MFD_CLOEXEC);
 	ASSERT_OK(m);
 	ASSERT_TRUE(liveupdate_preserve_fd(s, m, 1) == 0, "preserve");

@@ -123,10 +123,8 @@ static enum luo_result stage1(void)
 	unsigned int w;
 	size_t pg;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "stress");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("stress", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (w = 0; w < NR_FILES; w++) {
 		struct stress_file *f = &files[w];
 
@@ -436,10 +434,8 @@ LUO_TEST(memfd_access_stress, .stages = 2, .mem = "3G",
 	ASSERT_TRUE(uffd >= 0, "userfaultfd: %m");
 	ASSERT_OK(ioctl(uffd, UFFDIO_API, &api));
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "stress");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
+	s = luo_session_get("stress", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (w = 0; w < NR_FILES; w++) {
 		files[w].fd = liveupdate_retrieve_fd(s, w + 1);
 		ASSERT_TRUE(files[w].fd >= 0, "retrieve %u: %s", w,

@@ -33,10 +33,8 @@ LUO_TEST(memfd_hugetlb, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(p != MAP_FAILED, "mmap: %m");
 	memset(p, 0x5a, HPAGE);
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "hugetlb");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("hugetlb", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(r == -ENOENT, "hugetlb memfd: %d", r);
 

@@ -45,10 +45,8 @@ static enum luo_result stage1(uint64_t seed)
 	int luo, s, m, seals, r;
 	size_t i;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "attrs");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("attrs", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (i = 0; i < NR; i++) {
 		const struct attrs *a = &files[i];
 
@@ -92,10 +90,8 @@ LUO_TEST(memfd_kexec_attrs, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		return stage1(luo_seed());
 
 	seed = luo_get_u64("seed");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "attrs");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
+	s = luo_session_get("attrs", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (i = 0; i < NR; i++) {
 		const struct attrs *a = &files[i];
 

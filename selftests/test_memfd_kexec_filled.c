@@ -53,10 +53,8 @@ static enum luo_result stage1(void)
 		ASSERT_TRUE(pwrite(b, page, PG, i * PG) == PG, "pwrite: %m");
 	}
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "filled");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("filled", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, a, 1);
 	ASSERT_TRUE(!r, "preserve A: %s", strerror(-r));
 	r = liveupdate_preserve_fd(s, b, 2);
@@ -162,12 +160,8 @@ LUO_TEST(memfd_kexec_filled, .stages = 2, .mem = "3G",
 		return stage1();
 
 	seed = luo_get_u64("seed");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "filled");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	a = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(a >= 0, "retrieve A: %s", strerror(-a));
+	a = luo_retrieve_one("filled", 1, &luo, &s);
+	ASSERT_TRUE(a >= 0, "retrieve");
 	if (check_a(a, seed) != LUO_PASS)
 		return LUO_FAIL;
 	c = liveupdate_retrieve_fd(s, 3);

@@ -99,10 +99,8 @@ static enum luo_result stage1(void)
 	race_log->magic = LOG_MAGIC;
 	ASSERT_OK(fallocate(race_fd, 0, FALLOC_PG * PG, NR * PG));
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "race");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("race", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, race_fd, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 
@@ -142,12 +140,8 @@ LUO_TEST(memfd_kexec_freeze_race, .stages = 2,
 		return stage1();
 
 	seed = luo_get_u64("seed");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "race");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	m = luo_retrieve_one("race", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 	log = mmap(NULL, LOG_PAGES * PG, PROT_READ, MAP_SHARED, m, 0);
 	ASSERT_TRUE(log != MAP_FAILED, "mmap: %m");
 	ASSERT_TRUE(log->magic == LOG_MAGIC, "log page lost");

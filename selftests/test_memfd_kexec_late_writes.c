@@ -48,10 +48,8 @@ static enum luo_result stage1(uint64_t seed, uint64_t late)
 	p = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
 	ASSERT_TRUE(p != MAP_FAILED, "mmap: %m");
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "late");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("late", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 
@@ -94,12 +92,8 @@ LUO_TEST(memfd_kexec_late_writes, .stages = 2,
 
 	seed = luo_get_u64("seed");
 	late = luo_get_u64("late");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "late");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	m = luo_retrieve_one("late", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 
 	for (i = 0; i < NR_PAGES; i++) {
 		ASSERT_TRUE(pread(m, page, PG, i * PG) == PG, "pread: %m");

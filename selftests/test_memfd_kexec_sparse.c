@@ -99,10 +99,8 @@ static enum luo_result stage1(void)
 		return LUO_FAIL;
 	ASSERT_OK(sparse_sum(m, &sum));
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "sparse");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("sparse", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 	/* Preserving must not have filled the holes. */
@@ -129,12 +127,8 @@ LUO_TEST(memfd_kexec_sparse, .stages = 2, .mem = "4G",
 
 	seed = luo_get_u64("seed");
 	shmem0 = luo_meminfo_kb("Shmem");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "sparse");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve fd: %s", strerror(-m));
+	m = luo_retrieve_one("sparse", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 
 	/* read() of a hole does not allocate; the checksum covers holes. */
 	ASSERT_OK(sparse_sum(m, &sum));

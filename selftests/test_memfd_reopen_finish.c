@@ -32,10 +32,8 @@ LUO_TEST(memfd_reopen_finish, .stages = 2, .mem = "2G",
 		ASSERT_OK(luo_write_file(LUO_THP_SHMEM, "never"));
 		m = luo_memfd_new("reopen", SIZE, seed);
 		ASSERT_TRUE(m >= 0, "memfd: %s", strerror(-m));
-		luo = liveupdate_open();
-		ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-		s = liveupdate_create_session(luo, "reopen");
-		ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+		s = luo_session_new("reopen", &luo);
+		ASSERT_TRUE(s >= 0, "session");
 		r = liveupdate_preserve_fd(s, m, 1);
 		ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 		luo_put("seed", "0x%llx", (unsigned long long)seed);
@@ -43,12 +41,8 @@ LUO_TEST(memfd_reopen_finish, .stages = 2, .mem = "2G",
 	}
 
 	seed = luo_get_u64("seed");
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "reopen");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve: %s", strerror(-m));
+	m = luo_retrieve_one("reopen", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
 	m2 = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_TRUE(m2 >= 0, "reopen %s: %m", path);

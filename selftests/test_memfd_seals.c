@@ -31,10 +31,8 @@ LUO_TEST(memfd_seals, .cmdline = "kho=on liveupdate=on",
 	int luo, s, m, got, want, r;
 	size_t i;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "seals");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("seals", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	for (i = 0; i < NR; i++) {
 		m = luo_memfd_new("seals", 8192, i);
 		ASSERT_OK(m);

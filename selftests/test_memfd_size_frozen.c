@@ -21,10 +21,8 @@ LUO_TEST(memfd_size_frozen, .cmdline = "kho=on liveupdate=on",
 	struct stat st;
 	int luo, s, m, r;
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "frozen");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("frozen", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	m = luo_memfd_new("frozen", SZ, 7);
 	ASSERT_OK(m);
 	/* A hole, so that fallocate inside the size has work to do. */

@@ -59,10 +59,8 @@ static enum luo_result stage1(void)
 		luo_pattern_fill(page, PG, off, seed);
 		ASSERT_TRUE(pwrite(m, page, PG, off) == PG, "pwrite: %m");
 	}
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "thp-hole");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("thp-hole", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
@@ -113,12 +111,8 @@ LUO_TEST(memfd_thp_hole_write, .stages = 2, .mem = "3G",
 
 	seed = luo_get_u64("seed");
 	ASSERT_OK(luo_write_file(LUO_THP_SHMEM, "always"));
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_retrieve_session(luo, "thp-hole");
-	ASSERT_TRUE(s >= 0, "retrieve session: %s", strerror(-s));
-	m = liveupdate_retrieve_fd(s, 1);
-	ASSERT_TRUE(m >= 0, "retrieve: %s", strerror(-m));
+	m = luo_retrieve_one("thp-hole", 1, &luo, &s);
+	ASSERT_TRUE(m >= 0, "retrieve");
 	luo_pattern_fill(page, PG, HOLE_OFF, ~seed);
 	ASSERT_TRUE(pwrite(m, page, PG, HOLE_OFF) == PG,
 		    "write into a hole: %m");

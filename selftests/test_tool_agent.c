@@ -168,10 +168,8 @@ LUO_TEST(tool_agent_exit, .cmdline = "kho=on liveupdate=on",
 		    strstr(o.out, "stopping (signal 15): the kernel unpreserves 1 outgoing sessions with 1 files"),
 		    "agent log: %s", o.out);
 	/* Unpreserved: the same memfd and session name are free again. */
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open after the agent: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "0:x");
-	ASSERT_TRUE(s >= 0, "session name free: %s", strerror(-s));
+	s = luo_session_new("0:x", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, m, 7), "memfd free again");
 	close(s);
 	close(luo);

@@ -72,10 +72,8 @@ LUO_TEST(tool_check, .cmdline = "kho=on liveupdate=on",
 
 	if (make_image(NOMEMFD, "luo-v5\0kho-v4\0luo-bpf-v1\0") != LUO_PASS)
 		return LUO_FAIL;
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	s = liveupdate_create_session(luo, "check");
-	ASSERT_TRUE(s >= 0, "create: %s", strerror(-s));
+	s = luo_session_new("check", &luo);
+	ASSERT_TRUE(s >= 0, "session");
 	m1 = luo_memfd_new("data", 8192, 1);
 	ASSERT_OK(m1);
 	ASSERT_TRUE(!liveupdate_preserve_fd(s, m1, 1), "preserve");

@@ -109,12 +109,8 @@ LUO_TEST(tool_iter, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(strstr(o.out, line), "incoming BPF file '%s' in:\n%s",
 		    line, o.out);
 
-	luo = liveupdate_open();
-	ASSERT_TRUE(luo >= 0, "open: %s", strerror(-luo));
-	a = liveupdate_retrieve_session(luo, "vm-iter");
-	ASSERT_TRUE(a >= 0, "retrieve session: %s", strerror(-a));
-	m1 = liveupdate_retrieve_fd(a, 1);
-	ASSERT_TRUE(m1 >= 0, "retrieve: %s", strerror(-m1));
+	m1 = luo_retrieve_one("vm-iter", 1, &luo, &a);
+	ASSERT_TRUE(m1 >= 0, "retrieve");
 	ASSERT_TRUE(has_line(SESS_PIN, "vm-iter\tretrieved\t2"), "retrieved session");
 	ASSERT_TRUE(has_line(FILE_PIN, "vm-iter\t1\tmemfd-v2\tmemfd-v2\tretrieved\t8192\t8192\t-\t-\t-"),
 		    "retrieved file");
