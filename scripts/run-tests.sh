@@ -174,27 +174,19 @@ host_pauses() {
 		p = 0 }' "$1"
 }
 
-# Run the I-th selected test (from 1). Its KTAP lines go to stdout, its
-# verdict (pass, fail or skip) to the file $logs/.verdict.I.
-run_one() {
-	local i=$1 line name stages mem kind boot extra machine desc
-	local run_kernel run_initrd label first log start args qpid tailpid
-	local kexecs deadline timed_out n qrc secs reason logcheck result s
-	local root= stamp=$bench
+# The functions below run one test; they share run_one()'s locals (bash
+# scopes them dynamically): the test's fields, its log and the QEMU run.
 
-	line=${selected[i - 1]}
-	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
-	run_kernel=${sel_kernel[i - 1]} run_initrd=${sel_initrd[i - 1]}
-	label=${sel_label[i - 1]}
-	[ "$mem" = - ] && mem=$mem_default
-	[ "$extra" = - ] && extra=
-	[ "$machine" = - ] && machine=
+# Where and how the test boots: its first kernel and initrd, the root and
+# extra arguments, the machine. Returns 1 after its verdict when it cannot
+# run here.
+boot_setup() {
 	first=$run_kernel
 	if [ "$boot" = alt ]; then
 		if [ -z "$alt_kernel" ]; then
 			echo "ok $i $name # SKIP boots the alternative kernel first: no --alt-kernel (make interop)"
 			echo skip >"$logs/.verdict.$i"
-			return
+			return 1
 		fi
 		first=$alt_kernel
 	fi
@@ -202,7 +194,7 @@ run_one() {
 		if [ -z "$host" ]; then
 			echo "not ok $i $name # boots the Debian host: no --host DIR (make test builds it)"
 			echo fail >"$logs/.verdict.$i"
-			return
+			return 1
 		fi
 		first=$host/vmlinuz run_initrd=$host/initrd.img root="root=/dev/vda rw"
 		machine="$machine -drive file=$host/disk.img,if=virtio,format=raw,snapshot=on"
@@ -213,9 +205,13 @@ run_one() {
 	# LUO_CMDLINE: more kernel parameters for every test (e.g.
 	# luo.fuzz_seed=N, or earlyprintk=serial to see the decompressor).
 	[ -n "${LUO_CMDLINE:-}" ] && extra="$extra $LUO_CMDLINE"
-	log=$logs/$name$label.log
-	rm -f "$log"
-	start=$(date +%s.%N)
+	return 0
+}
+
+# Start QEMU on the test in the background: qpid.
+start_qemu() {
+	local args
+
 	args=(-accel tcg -cpu max -smp 2 -m "$mem" -display none -monitor none
 	      -no-reboot -kernel "$first" -initrd "$run_initrd"
 	      -append "$root console=ttyS0 retain_initrd panic=-1 oops=panic loglevel=6 luo.test=$name luo.stage=1 $extra")
@@ -235,13 +231,6 @@ run_one() {
 	fi
 	# shellcheck disable=SC2206 # the machine is a list of QEMU arguments
 	[ -n "$machine" ] && args+=($machine)
-	: >"$log"
-	if [ $verbose -eq 1 ]; then
-		tail -f "$log" & tailpid=$!
-	fi
-	# The clock restarts at every kexec ("luo-kexec:" line): each stage
-	# gets LUO_STAGE_TIMEOUT seconds, a hang in stage 1 is not waited
-	# out for the whole test.
 	if [ $stamp -eq 1 ]; then
 		qemu-system-x86_64 "${args[@]}" </dev/null 2>"$log.qemu" \
 			> >(perl -MTime::HiRes=time -ne \
@@ -250,6 +239,14 @@ run_one() {
 	else
 		qemu-system-x86_64 "${args[@]}" >/dev/null 2>"$log.qemu" & qpid=$!
 	fi
+}
+
+# Wait for QEMU to end: kexecs, timed_out, qrc. The clock restarts at
+# every kexec ("luo-kexec:" line): each stage gets LUO_STAGE_TIMEOUT
+# seconds, a hang in stage 1 is not waited out for the whole test.
+watch_qemu() {
+	local n deadline
+
 	kexecs=0 deadline=$((SECONDS + stage_timeout)) timed_out=0
 	while kill -0 $qpid 2>/dev/null; do
 		n=$(grep -ac '^luo-kexec: ' "$log")
@@ -266,12 +263,13 @@ run_one() {
 	done
 	wait $qpid
 	qrc=$?
-	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	# The console interleaves kernel lines with the test's output: a
-	# kernel line ("[ 8.64] ...") that starts inside a line of ours is
-	# moved before it, and the split line of ours is joined again, so
-	# that "luo-stage:" and "luo-result:" lines start their line.
+}
+
+# The console interleaves kernel lines with the test's output: a kernel
+# line ("[ 8.64] ...") that starts inside a line of ours is moved before
+# it, and the split line of ours is joined again, so that "luo-stage:" and
+# "luo-result:" lines start their line.
+tidy_log() {
 	tr -d '\r' <"$log" | awk '
 		{
 			line = pending $0; pending = ""
@@ -284,6 +282,12 @@ run_one() {
 		}
 		END { if (pending != "") print pending }' >"$log.tmp" &&
 		mv "$log.tmp" "$log"
+}
+
+# Why the test failed, from its log and the QEMU run: reason (empty if it
+# did not); result and logcheck for the report.
+judge() {
+	local s
 
 	reason= logcheck=
 	result=$(grep -a "^luo-result: $name " "$log" | tail -n 1 | awk '{print $3, $4}')
@@ -305,7 +309,10 @@ run_one() {
 			reason="unexpected result: $result"
 		fi
 	fi
+}
 
+# The test's diagnostics and its KTAP line; its verdict to the file.
+report() {
 	# Diagnostics the test printed, the log check's, benchmark figures.
 	grep -a '^# ' "$log"
 	[ -n "$logcheck" ] && echo "$logcheck"
@@ -327,6 +334,38 @@ run_one() {
 		echo "ok $i $name$label # ${secs%.*}s"
 		echo pass >"$logs/.verdict.$i"
 	fi
+}
+
+# Run the I-th selected test (from 1). Its KTAP lines go to stdout, its
+# verdict (pass, fail or skip) to the file $logs/.verdict.I.
+run_one() {
+	local i=$1 line name stages mem kind boot extra machine desc
+	local run_kernel run_initrd label first log start qpid tailpid
+	local kexecs timed_out qrc secs reason logcheck result
+	local root= stamp=$bench
+
+	line=${selected[i - 1]}
+	IFS=$'\t' read -r name stages mem kind boot extra machine desc <<<"$line"
+	run_kernel=${sel_kernel[i - 1]} run_initrd=${sel_initrd[i - 1]}
+	label=${sel_label[i - 1]}
+	[ "$mem" = - ] && mem=$mem_default
+	[ "$extra" = - ] && extra=
+	[ "$machine" = - ] && machine=
+	boot_setup || return
+	log=$logs/$name$label.log
+	rm -f "$log"
+	: >"$log"
+	start=$(date +%s.%N)
+	if [ $verbose -eq 1 ]; then
+		tail -f "$log" & tailpid=$!
+	fi
+	start_qemu
+	watch_qemu
+	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	tidy_log
+	judge
+	report
 }
 
 # Print, in order, the results of the tests that have finished, from
