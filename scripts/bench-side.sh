@@ -133,7 +133,9 @@ for name in "${names[@]}"; do
 done
 status=0
 [ -s "$logs/failed" ] && status=1
-cat "$logs"/*-*/figures | awk -v kernels="${names[*]}" '
+for name in "${names[@]}"; do
+	cat "$logs/$name"-*/figures
+done | awk -v kernels="${names[*]}" '
 	function sort_list(list, a,   n, i, j, t) {
 		n = split(list, a, " ")
 		for (i = 2; i <= n; i++)

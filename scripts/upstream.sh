@@ -68,7 +68,7 @@ SUDO=
 
 . "$(dirname "$0")/apt-source.sh"
 
-# The .deb of linux-source-7.3, downloaded into $dir once.
+# The .deb of linux-source-7.3, downloaded into $pkgdir once.
 fetch_deb() {
 	local deb
 	deb=$(ls "$pkgdir"/${PKG}_*.deb 2>/dev/null | tail -n 1 || true)
