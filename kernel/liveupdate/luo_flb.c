@@ -369,7 +369,11 @@ u64 luo_flb_serialize(void)
 	mutex_unlock(&luo_flb_lock);
 	luo_flb_page->pgcnt = cpu_to_le64(1);
 	luo_flb_page->count = cpu_to_le64(count);
-	return count ? virt_to_phys(luo_flb_page) : 0;
+	/*
+	 * The page is preserved with or without entries: the next kernel
+	 * gives it back only if it is told where it is.
+	 */
+	return virt_to_phys(luo_flb_page);
 }
 
 /* New kernel, LUO's init: read the previous kernel's FLB page. */

@@ -51,7 +51,9 @@
  * @compatible:     LUO_COMPATIBLE, NUL-padded
  * @liveupdate_num: live updates since the last cold boot, this one included
  * @sessions_pa:    first block of the session set, 0 if none
- * @flbs_pa:        the FLB page, 0 if none
+ * @flbs_pa:        the FLB page, 0 if none (this kernel always sends its
+ *                   page, with no entries when no FLB is in use, so that
+ *                   the next kernel can give it back)
  */
 struct luo_ser_header {
 	char compatible[8];
