@@ -28,6 +28,7 @@
 #include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
+#include <linux/memory_hotplug.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/timex.h>
@@ -77,6 +78,7 @@ static struct {
 	phys_addr_t scratch_phys;
 	phys_addr_t mem_map;
 	unsigned long preserved_pages;
+	unsigned long in_use_pages;	/* preserved, in use at boot: kept */
 	atomic_long_t restored_pages;
 	u64 walk_ns;		/* boot-time walk and reservation */
 	u64 found_cycles;	/* get_cycles() when the handover was found */
@@ -195,6 +197,11 @@ unsigned long kho_in_preserved_pages(void)
 unsigned long kho_in_restored_pages(void)
 {
 	return atomic_long_read(&kho_in.restored_pages);
+}
+
+unsigned long kho_in_in_use_pages(void)
+{
+	return kho_in.in_use_pages;
 }
 
 u64 kho_in_walk_ns(void)
@@ -379,6 +386,33 @@ static int kho_claim(struct page *page)
 	    cmpxchg(&page->private, info, 0) != info)
 		return -ENOENT;
 	return order;
+}
+
+/*
+ * Call @fn on each preserved chunk nobody has restored yet: its head page
+ * still carries the boot walk's mark and is still reserved. For debugfs:
+ * a scan of every online page frame, racing with restores.
+ */
+void kho_in_walk_held(kho_held_fn fn, void *arg)
+{
+	unsigned long pfn;
+
+	if (!is_kho_boot())
+		return;
+	for (pfn = 0; pfn < max_pfn; pfn++) {
+		struct page *page = pfn_to_online_page(pfn);
+		int order;
+
+		if (!(pfn % 4096))
+			cond_resched();
+		if (!page || !PageReserved(page))
+			continue;
+		order = kho_marked_order(page);
+		if (order >= 0) {
+			fn(PFN_PHYS(pfn), order, arg);
+			pfn += (1UL << order) - 1;
+		}
+	}
 }
 
 static struct page *kho_phys_page(phys_addr_t phys)
@@ -860,6 +894,7 @@ out:
 
 struct kho_reserve_ctx {
 	unsigned long pages;
+	unsigned long in_use_pages;	/* of those, in memory in use */
 	phys_addr_t run_start, run_end;	/* adjacent chunks, reserved at once */
 };
 
@@ -922,6 +957,8 @@ static int __init kho_check_chunk(phys_addr_t phys, unsigned int order,
 	if (in_use && !kho_overlaps_fdt(phys, size))
 		pr_warn_ratelimited("preserved chunk %pa order %u lies in memory in use, not handed out\n",
 				    &phys, order);
+	if (in_use)
+		ctx->in_use_pages += pages;
 	ctx->pages += pages;
 	if (ctx->pages > PHYS_PFN(memblock_phys_mem_size())) {
 		pr_warn("more memory preserved than there is\n");
@@ -1076,6 +1113,7 @@ static int __init kho_reserve_preserved(void)
 	if (err)
 		return err;
 	kho_in.preserved_pages = ctx.pages;
+	kho_in.in_use_pages = ctx.in_use_pages;
 	kho_in.walk_ns = local_clock() - start;
 	kho_in.walk_end_cycles = get_cycles();
 	return 0;

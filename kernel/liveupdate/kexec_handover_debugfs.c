@@ -7,7 +7,10 @@
  *   out/sub/<name>      each named blob, raw
  *   in/fdt, in/sub/...  the same for what the previous kernel handed over
  *   out/tracker_bytes   memory used by the preserved-memory tracker
- *   in/pages            preserved and restored page counts, boot walk time
+ *   in/pages            preserved and restored page counts, the preserved
+ *                       pages that lay in memory in use at boot (kept for
+ *                       good: the incoming FDT), boot walk time
+ *   in/held             each preserved chunk not restored yet: address, order
  */
 #include <linux/debugfs.h>
 #include <linux/io.h>
@@ -45,12 +48,24 @@ DEFINE_SHOW_ATTRIBUTE(scratch);
 
 static int pages_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "preserved %lu\nrestored %lu\nwalk_ns %llu\n",
+	seq_printf(m, "preserved %lu\nrestored %lu\nin_use %lu\nwalk_ns %llu\n",
 		   kho_in_preserved_pages(), kho_in_restored_pages(),
-		   kho_in_walk_ns());
+		   kho_in_in_use_pages(), kho_in_walk_ns());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pages);
+
+static void held_one(phys_addr_t phys, unsigned int order, void *arg)
+{
+	seq_printf(arg, "%pa %u\n", &phys, order);
+}
+
+static int held_show(struct seq_file *m, void *v)
+{
+	kho_in_walk_held(held_one, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(held);
 
 static int tracker_bytes_show(struct seq_file *m, void *v)
 {
@@ -140,6 +155,7 @@ void kho_debugfs_init(void)
 	in_fdt_blob.size = fdt_totalsize(fdt);
 	debugfs_create_blob("fdt", 0400, in, &in_fdt_blob);
 	debugfs_create_file("pages", 0400, in, NULL, &pages_fops);
+	debugfs_create_file("held", 0400, in, NULL, &held_fops);
 	kho_debugfs_in_blobs(fdt);
 }
 

@@ -51,6 +51,11 @@ u64 kho_in_found_cycles(void);
 u64 kho_in_walk_end_cycles(void);
 unsigned long kho_in_preserved_pages(void);
 unsigned long kho_in_restored_pages(void);
+/* Preserved pages that lay in memory in use at boot (the incoming FDT). */
+unsigned long kho_in_in_use_pages(void);
+/* Each preserved chunk not restored yet (kho/in/held). */
+typedef void (*kho_held_fn)(phys_addr_t phys, unsigned int order, void *arg);
+void kho_in_walk_held(kho_held_fn fn, void *arg);
 u64 kho_in_walk_ns(void);
 unsigned long kho_out_tracker_bytes(void);
 struct kho_tracker *kho_out_tracker(void);	/* NULL until KHO is set up */
