@@ -21,4 +21,34 @@ bool kho_path_exists(const char *path);
  */
 long long kho_tracked_pages(void);
 
+/*
+ * What the kernel has at one moment: pages KHO handed back so far
+ * (kho/in/pages "restored"), MemTotal (restored pages join it) and free
+ * memory, per-CPU lists included.
+ */
+struct kho_mem_count {
+	long long restored, total_kb, free_kb;
+};
+
+/* Pages the guest's own life may take while a test waits for a release. */
+#define KHO_MEM_SLACK	64
+
+int kho_mem_count(struct kho_mem_count *c);
+/*
+ * Since @before, the kernel got back preserved pages from KHO, exactly
+ * @pages of them (@exact) or at least that many, MemTotal grew by exactly
+ * what KHO restored, and free memory by as much, but for KHO_MEM_SLACK
+ * (waits up to 5 s for it): every page handed back was freed. 0, or -1
+ * after a luo_fail() that says which count is off.
+ */
+int kho_mem_released(const char *what, const struct kho_mem_count *before,
+		     long long pages, bool exact);
+/*
+ * Every page the previous kernel preserved is back in this one's hands:
+ * restored, or kept for good because it lay in memory in use at boot (the
+ * incoming FDT): kho/in/pages restored + in_use == preserved. 0, or -1
+ * after a luo_fail() that lists what KHO still holds (kho/in/held).
+ */
+int kho_all_restored(void);
+
 #endif

@@ -220,17 +220,22 @@ const char *luo_boot_id(void)
 	return id;
 }
 
-long long luo_meminfo_kb(const char *field)
+/*
+ * The number after "@field@sep" on its line of @path (/proc/meminfo's
+ * "MemFree:", /proc/vmstat's "nr_foll_pin_acquired "), or -1 if no line
+ * has it. An unreadable file ends the test (proc_read_failed()).
+ */
+static long long proc_field(const char *path, const char *field, char sep)
 {
 	char line[256];
 	size_t flen = strlen(field);
 	long long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
-		proc_read_failed("/proc/meminfo");
+		proc_read_failed(path);
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
+		if (!strncmp(line, field, flen) && line[flen] == sep) {
 			v = strtoll(line + flen + 1, NULL, 10);
 			break;
 		}
@@ -238,22 +243,14 @@ long long luo_meminfo_kb(const char *field)
 	return v;
 }
 
+long long luo_meminfo_kb(const char *field)
+{
+	return proc_field("/proc/meminfo", field, ':');
+}
+
 long long luo_vmstat(const char *field)
 {
-	char line[256];
-	size_t flen = strlen(field);
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		proc_read_failed("/proc/vmstat");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ' ') {
-			v = strtoll(line + flen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return proc_field("/proc/vmstat", field, ' ');
 }
 
 long long luo_free_kb(void)
@@ -262,9 +259,10 @@ long long luo_free_kb(void)
 	char line[256];
 	FILE *f = fopen("/proc/zoneinfo", "r");
 
-	if (!f || kb < 0) {
-		if (f)
-			fclose(f);
+	if (!f)
+		proc_read_failed("/proc/zoneinfo");
+	if (kb < 0) {
+		fclose(f);
 		return -1;
 	}
 	/* Per-CPU page lists: free pages that MemFree does not count. */
