@@ -15,6 +15,12 @@
  * Both are quiet (verbose 0): a forced failure prints no stack. A test
  * iterates N = 1, 2, ... until the operation no longer reaches its Nth
  * allocation: then every allocation it makes has failed once.
+ *
+ * fault_confine() narrows the count to the allocations made under one
+ * kernel function (the stack filter of both attributes): an operation as
+ * wide as reboot() allocates in many places, some of them only sometimes
+ * (kmemleak, workqueues), and the Nth of those is not the same allocation
+ * from one attempt to the next.
  */
 #ifndef FAULT_INJECT_H
 #define FAULT_INJECT_H
@@ -23,6 +29,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "luo_test.h"
@@ -100,6 +107,60 @@ static inline bool fault_disarm(void)
 	if (pwrite(fault_fd(), "0", 1, 0) != 1 || n <= 0)
 		return false;
 	return strtoul(buf, NULL, 10) == 0;
+}
+
+/* Text address of kernel function @func and of the symbol after it. */
+static inline int fault_func_range(const char *func, unsigned long *start,
+				   unsigned long *end)
+{
+	char name[256], type;
+	unsigned long addr;
+	FILE *f;
+	int pass;
+
+	*start = 0;
+	*end = ~0UL;
+	for (pass = 0; pass < 2; pass++) {
+		f = fopen("/proc/kallsyms", "re");
+		if (!f)
+			return -errno;
+		while (fscanf(f, "%lx %c %255s%*[^\n]", &addr, &type, name) == 3) {
+			if (!pass && (type == 't' || type == 'T') &&
+			    !strcmp(name, func))
+				*start = addr;
+			else if (pass && addr > *start && addr < *end)
+				*end = addr;
+		}
+		fclose(f);
+		if (!*start)
+			return -ENOENT;
+	}
+	return *end == ~0UL ? -ENOENT : 0;
+}
+
+/*
+ * fault_confine - from now on count only allocations made with kernel
+ * function @func on the stack (NULL: all of them again). Returns 0,
+ * -ENOENT if /proc/kallsyms does not list @func, or -errno of the knobs
+ * (no CONFIG_FAULT_INJECTION_STACKTRACE_FILTER: -ENOENT).
+ */
+static inline int fault_confine(const char *func)
+{
+	unsigned long start = 0, end = ~0UL;
+	char s[32], e[32];
+	int err;
+
+	if (func) {
+		err = fault_func_range(func, &start, &end);
+		if (err)
+			return err;
+	}
+	snprintf(s, sizeof(s), "0x%lx", start);
+	snprintf(e, sizeof(e), "0x%lx", end);
+	return fault_knob("failslab", "require-start", s) ?:
+	       fault_knob("failslab", "require-end", e) ?:
+	       fault_knob("fail_page_alloc", "require-start", s) ?:
+	       fault_knob("fail_page_alloc", "require-end", e);
 }
 
 #endif /* FAULT_INJECT_H */

@@ -10,8 +10,8 @@
  * it), holds a
  * LUO test file whose freeze always fails, so that no attempt can reach
  * the new kernel before the loop is over. With the image loaded, for
- * N = 1, 2, ...: the Nth allocation of reboot(LINUX_REBOOT_CMD_KEXEC)
- * fails:
+ * N = 1, 2, ...: the Nth allocation the memfd's freeze makes inside
+ * reboot(LINUX_REBOOT_CMD_KEXEC) fails:
  *
  *   - the reboot fails with ENOMEM (the memfd's freeze) and the pins and
  *     outgoing KHO pages are exactly as before; the memfd reads the same
@@ -42,11 +42,13 @@
  * (a failure absorbed, e.g. by kmemleak's own allocations or the bulk
  * page allocator's fallback) and after each mode.
  *
- * The walk over N assumes that the Nth allocation is the same one from
- * attempt to attempt. A new slab page is one more page allocation (one
- * whose failure slub absorbs by falling back to a smaller order), taken
- * when a cache runs out, which depends on what else ran: it shifts the
- * freeze's own allocations by one, and a walk can step over them. So a
+ * Only the allocations made under memfd_luo_freeze() count (the fault
+ * attributes' stack filter, fault_confine()): the rest of the reboot path
+ * allocates too, some of it only sometimes (kmemleak, workqueues, the
+ * other sessions), and a walk over all of it could step over the
+ * freeze's own. Under the freeze itself one count still moves: a new
+ * slab page is one more page allocation (one whose failure slub absorbs
+ * by falling back to a smaller order), taken when a cache runs out. So a
  * walk in which no failure reached the freeze is done again, up to
  * MAX_WALKS times; a freeze that absorbs every failure fails them all.
  */
@@ -173,9 +175,15 @@ static enum luo_result freeze_loop(enum fault_mode mode, int *failedp)
 static void hook(void *arg)
 {
 	enum fault_mode mode;
-	int walk, failed;
+	int walk, failed, err;
 
 	(void)arg;
+	err = fault_confine("memfd_luo_freeze");
+	if (err) {
+		luo_fail("cannot confine fault injection to memfd_luo_freeze(): %s",
+			 strerror(-err));
+		return;
+	}
 	for (mode = FAULT_SLAB; mode <= FAULT_PAGE; mode++) {
 		failed = 0;
 		for (walk = 1; walk <= MAX_WALKS && !failed; walk++)
@@ -186,6 +194,11 @@ static void hook(void *arg)
 				 fault_mode_name(mode), MAX_WALKS);
 			return;
 		}
+	}
+	err = fault_confine(NULL);
+	if (err) {
+		luo_fail("fault injection still confined: %s", strerror(-err));
+		return;
 	}
 	sleep(5);
 	if (luo_kmemleak_scan()) {
