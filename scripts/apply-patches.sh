@@ -6,7 +6,9 @@
 # Apply our numbered patch series to the 6.12 tree. The applied series is
 # remembered in STATEDIR: when the series changes, the old one is reversed
 # (last patch first) and the new one applied, so the tree never carries
-# stale hunks and files no patch touches keep their timestamps.
+# stale hunks. Files no patch touches keep their timestamps, and so do
+# patched files that come out of it as they were: changing one patch
+# rebuilds what that change touches, not everything the series patches.
 set -euo pipefail
 
 src=$1
@@ -21,6 +23,28 @@ if ! diff -qr "$pdir" "$applied" >/dev/null 2>&1; then
 	same=0
 fi
 [ $same -eq 1 ] && exit 0
+
+# The files the old and the new series touch, as they are now (with their
+# timestamps), to give back the timestamp of each that ends up unchanged.
+keep=$(mktemp -d)
+trap 'rm -rf "$keep"' EXIT
+touched=$(for p in "$applied"/*.patch "$pdir"/*.patch; do
+		[ -f "$p" ] && sed -n 's|^+++ b/\([^	]*\).*|\1|p' "$p"
+	done | sort -u)
+for f in $touched; do
+	if [ -f "$src/$f" ]; then
+		mkdir -p "$keep/$(dirname "$f")"
+		cp -p "$src/$f" "$keep/$f"
+	fi
+done
+keep_times() {
+	local f
+	for f in $touched; do
+		if [ -f "$keep/$f" ] && cmp -s "$keep/$f" "$src/$f"; then
+			touch -r "$keep/$f" "$src/$f"
+		fi
+	done
+}
 
 # Reverse what is applied, newest first.
 for p in $(ls -r "$applied"/*.patch 2>/dev/null); do
@@ -47,3 +71,4 @@ for p in "$pdir"/*.patch; do
 	cp "$p" "$applied/"
 	echo "  PATCH   $(basename "$p")"
 done
+keep_times
