@@ -11,6 +11,8 @@
 #   make bench-upstream  the memfd benchmarks side by side with upstream 7.3,
 #                    built from our config (matched) and from its selftest one
 #   make bench-scale the cost per GiB from 1 to 16 GiB, and a bare kexec
+#   make test-kasan  the fuzzers, fault injection, damaged handovers, BPF,
+#                    memfd and guest_memfd tests on a KASAN kernel
 #
 # Files of ours that are new in the kernel live at the same path as in the
 # Linux tree (kernel/, include/, mm/, virt/, arch/, Documentation/) and are
@@ -32,6 +34,12 @@ DISTRO_FRAG := kernel/configs/luo_bpf_distro.config
 DOBJ       := $(BUILD)/obj-distro
 DISTRO_BZ  := $(DOBJ)/arch/x86/boot/bzImage
 DISTRO_INITRAMFS := $(BUILD)/initramfs-distro.cpio
+# The KASAN kernel (make test-kasan): the debug kernel with KASAN, in
+# obj-kasan/; no other target builds it.
+KASAN_FRAG := kernel/configs/luo_bpf_kasan.config
+KAOBJ      := $(BUILD)/obj-kasan
+KASAN_BZ   := $(KAOBJ)/arch/x86/boot/bzImage
+KASAN_INITRAMFS := $(BUILD)/initramfs-kasan.cpio
 DISTRO_TESTS ?= kexec_basic numa_kexec kho_kaslr memfd_kexec_sparse memfd_kexec_thp memfd_kexec_filled memfd_reopen_finish memfd_thp_hole_write luo_kexec_files_500 bpf_vmram_kexec kvm_gmem_kexec tool_image tool_check tool_cli tool_iter tool_agent tool_agent_exit tool_update tool_update_no_initrd tool_docs_handler memfd_access_stress bpf_schema_newer
 OVERLAY    := arch include kernel lib mm virt Documentation
 JOBS       ?= $(shell nproc)
@@ -66,7 +74,7 @@ endef
 OUR_KFILES := $(shell find $(wildcard $(OVERLAY)) -type f)
 PATCHES    := $(wildcard patches/*.patch)
 
-.PHONY: all deps kernel distro-kernel distro-initramfs tools initramfs upstream upstream-matched interop test bench-scale run bench bench-upstream clean distclean checkpatch host-deb host run-host
+.PHONY: all deps kernel distro-kernel kasan-kernel kasan-initramfs test-kasan distro-initramfs tools initramfs upstream upstream-matched interop test bench-scale run bench bench-upstream clean distclean checkpatch host-deb host run-host
 .DELETE_ON_ERROR:
 
 all: initramfs
@@ -94,6 +102,9 @@ $(KOBJ)/.config: $(BUILD)/.overlay $(BASE_FRAG) $(FRAGMENT) scripts/check-config
 $(DOBJ)/.config: $(BUILD)/.overlay $(BASE_FRAG) $(DISTRO_FRAG) scripts/check-config.sh
 	$(call kconfig,$(DOBJ),$(BASE_FRAG) $(DISTRO_FRAG))
 
+$(KAOBJ)/.config: $(BUILD)/.overlay $(BASE_FRAG) $(FRAGMENT) $(KASAN_FRAG) scripts/check-config.sh
+	$(call kconfig,$(KAOBJ),$(BASE_FRAG) $(FRAGMENT) $(KASAN_FRAG))
+
 kernel: $(KOBJ)/.config
 	@echo "  KERNEL  bzImage (ccache in $(CCACHE_DIR))"
 	@$(KMAKE) bzImage
@@ -104,6 +115,10 @@ kernel: $(KOBJ)/.config
 distro-kernel: $(DOBJ)/.config
 	@echo "  KERNEL  distro bzImage"
 	@$(call KMAKE_IN,$(DOBJ)) bzImage KBUILD_BUILD_VERSION=1
+
+kasan-kernel: $(KAOBJ)/.config
+	@echo "  KERNEL  KASAN bzImage"
+	@$(call KMAKE_IN,$(KAOBJ)) bzImage
 
 # Userspace: test programs and tools, statically linked, built against the
 # kernel's own uAPI headers (the host's /usr/include is 6.1).
@@ -245,12 +260,40 @@ bench-scale: distro-initramfs
 		--logs $(LOGDIR)/bench-scale --runs $(BENCH_RUNS) \
 		$(or $(TESTS),$(BENCH_SCALE_TESTS))
 
+# The KASAN kernel's run (issue of its own, never part of "make test"):
+# the debug kernel with generic KASAN, on the tests that exercise the
+# paths a memory error would hide in: the fuzzers, fault injection,
+# damaged handovers, the BPF handlers, memfds filled and reopened,
+# guest_memfd. Guests of at least 4 GiB and a longer stage limit (KASAN
+# under TCG runs 4-5 times slower). A KASAN report fails the test, as any
+# "BUG:" line does. TESTS=... runs others.
+KASAN_TESTS ?= luo_fuzz_handover luo_fuzz_handover_trunc bpf_fuzz_handover luo_fuzz_ioctl \
+	fault_freeze fault_kvm_retrieve fault_memfd_kept fault_preserve_fd fault_retrieve_fd \
+	kho_corrupt_chunk kho_corrupt_fdt kho_corrupt_loop kho_corrupt_scratch kho_corrupt_tracker \
+	luo_kexec_damaged_compatible luo_kexec_damaged_loop luo_kexec_damaged_session \
+	bpf_node_damaged bpf_abi_mismatch bpf_attach bpf_attach_frozen bpf_can_finish \
+	bpf_detach_kexec bpf_freeze_veto bpf_iter bpf_no_handler bpf_policy bpf_pread_wronly \
+	bpf_reject bpf_schema_newer bpf_vmram_kexec \
+	memfd_kexec_filled memfd_thp_hole_write memfd_reopen_finish memfd_access_stress \
+	memfd_kexec_sparse memfd_kexec_late_writes memfd_seals \
+	kvm_gmem_kexec kvm_gmem_unretrieved kvm_gmem_shared_kexec kvm_two_vms_kexec \
+	luo_kexec_sessions luo_kexec_finish luo_kexec_unretrieved
+
+kasan-initramfs: tools kasan-kernel
+	@scripts/mkinitramfs.sh $(BUILD) $(KASAN_BZ) $(KASAN_INITRAMFS)
+
+test-kasan: kasan-initramfs
+	@mkdir -p $(LOGDIR)/kasan
+	@LUO_MEM_MIN=4G LUO_STAGE_TIMEOUT=$${LUO_STAGE_TIMEOUT:-600} \
+		scripts/run-tests.sh --kernel $(KASAN_BZ) --initrd $(KASAN_INITRAMFS) \
+		--logs $(LOGDIR)/kasan $(or $(TESTS),$(KASAN_TESTS))
+
 checkpatch: $(BUILD)/.unpacked
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f \
 		$$(find $(wildcard $(OVERLAY)) -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(UPSTREAM_INITRAMFS) $(UPSTREAM_MATCHED_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
+	rm -rf $(BUILD)/selftests $(INITRAMFS) $(DISTRO_INITRAMFS) $(KASAN_INITRAMFS) $(UPSTREAM_INITRAMFS) $(UPSTREAM_MATCHED_INITRAMFS) $(BUILD)/initramfs $(LOGDIR)
 
 distclean:
 	rm -rf $(BUILD)

@@ -35,6 +35,10 @@
 # later stages), e.g. LUO_CMDLINE=luo.fuzz_seed=7 to replay a fuzz test
 # with another seed.
 #
+# LUO_MEM sets the guest RAM of tests that do not ask for their own (2G);
+# LUO_MEM_MIN raises every test's to at least that much (make test-kasan:
+# KASAN's shadow grows the KHO scratch areas past what 2 GiB holds).
+#
 # LUO_JOBS tests boot at a time (default 2: a TCG guest keeps about one
 # host core busy; the tests share nothing on the host but the CPUs).
 # Results are still printed in order. Benchmarks and --verbose run one at
@@ -43,6 +47,7 @@ set -uo pipefail
 
 kernel= alt_kernel= initrd= logs= bench=0 verbose=0 host=
 mem_default=${LUO_MEM:-2G}
+mem_min=${LUO_MEM_MIN:-0G}
 stage_timeout=${LUO_STAGE_TIMEOUT:-120}
 names=() variants=()
 while [ $# -gt 0 ]; do
@@ -172,6 +177,15 @@ host_pauses() {
 		printf "# update %d: the VM paused %.2f s (QMP stop to cont): %.2f s shutdown to the freeze, %.2f s kernel, %.2f s initramfs, %.2f s systemd to the VM unit, %.2f s QEMU start and state load\n",
 		       ++n, $1 - p, f - p, k - f, w - k, v - w, $1 - v
 		p = 0 }' "$1"
+}
+
+# A guest size ("512M", "4G") in MiB.
+mib() {
+	case "$1" in
+	*G) echo $((${1%G} * 1024)) ;;
+	*M) echo "${1%M}" ;;
+	*) echo "run-tests: guest size '$1' is not NM or NG" >&2; echo 0 ;;
+	esac
 }
 
 # The functions below run one test; they share run_one()'s locals (bash
@@ -349,6 +363,7 @@ run_one() {
 	run_kernel=${sel_kernel[i - 1]} run_initrd=${sel_initrd[i - 1]}
 	label=${sel_label[i - 1]}
 	[ "$mem" = - ] && mem=$mem_default
+	[ "$(mib "$mem")" -lt "$(mib "$mem_min")" ] && mem=$mem_min
 	[ "$extra" = - ] && extra=
 	[ "$machine" = - ] && machine=
 	boot_setup || return
