@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kexec_quiesce.h - what kernel_kexec() stops before it turns interrupts
- * off for good (kernel/liveupdate/kexec_quiesce.c).
+ * off for good (kernel/kexec_quiesce.c).
  */
 #ifndef _LINUX_KEXEC_QUIESCE_H
 #define _LINUX_KEXEC_QUIESCE_H
