@@ -256,6 +256,11 @@ double luo_now(void);
 int luo_session_new(const char *name, int *luo);
 int luo_session_get(const char *name, int *luo);
 int luo_retrieve_one(const char *name, uint64_t token, int *luo, int *s);
+/*
+ * The usual end of a test's last stage: FINISH of session @s (a failure
+ * fails the test), then @s and @luo closed.
+ */
+enum luo_result luo_finish_close(int s, int luo);
 
 /* Small file helpers (sysfs, procfs, debugfs): 0 / bytes read, or -errno. */
 int luo_write_file(const char *path, const char *val);

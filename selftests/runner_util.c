@@ -342,3 +342,13 @@ int luo_retrieve_one(const char *name, uint64_t token, int *luo, int *s)
 	}
 	return fd;
 }
+
+enum luo_result luo_finish_close(int s, int luo)
+{
+	int r = liveupdate_finish(s);
+
+	close(s);
+	close(luo);
+	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
+	return LUO_PASS;
+}

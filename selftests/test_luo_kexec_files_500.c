@@ -66,9 +66,5 @@ LUO_TEST(luo_kexec_files_500, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	}
 	r = liveupdate_retrieve_fd(s, 1);
 	ASSERT_TRUE(r == -ENOENT, "token 1 was never used: %d", r);
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

@@ -97,9 +97,5 @@ LUO_TEST(luo_kexec_freeze_fail, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_TRUE(r == -ENOENT, "closed session bad came back: %d", r);
 	r = liveupdate_retrieve_session(luo, "extra");
 	ASSERT_TRUE(r == -ENOENT, "closed session extra came back: %d", r);
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

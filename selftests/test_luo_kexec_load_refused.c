@@ -75,7 +75,7 @@ LUO_TEST(luo_kexec_load_refused, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	 .desc = "two-stage: kexec_load image with sessions: reboot EOPNOTSUPP",
 	 .expect_log = LUO_LOG("liveupdate: kexec image loaded by kexec_load cannot carry preserved files: reboot refused, load it with kexec_file_load"))
 {
-	int luo, s, m, i, r;
+	int luo, s, m, i;
 	uint64_t seed;
 
 	luo = liveupdate_open();
@@ -94,9 +94,5 @@ LUO_TEST(luo_kexec_load_refused, .stages = 2, .cmdline = "kho=on liveupdate=on",
 		ASSERT_TRUE(!luo_memfd_verify(m, SZ, seed + i), "file %d", i);
 		close(m);
 	}
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

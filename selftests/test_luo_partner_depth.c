@@ -49,9 +49,5 @@ LUO_TEST(luo_partner_depth, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	f = liveupdate_retrieve_fd(s, 1);
 	ASSERT_TRUE(f == -ELOOP, "retrieve 1 (eight deep): %s",
 		    f < 0 ? strerror(-f) : "retrieved");
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

@@ -74,9 +74,5 @@ LUO_TEST(memfd_kexec_500, .stages = 2, .cmdline = "kho=on liveupdate=on",
 			    "memfd %d: hole not kept", i);
 		close(m);
 	}
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

@@ -80,7 +80,7 @@ static enum luo_result stage1(uint64_t seed)
 LUO_TEST(memfd_kexec_attrs, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	 .desc = "two-stage: memfd size, position and seals preserved")
 {
-	int luo, s, m, seals, want, r;
+	int luo, s, m, seals, want;
 	uint64_t seed;
 	struct stat st;
 	size_t i;
@@ -133,9 +133,5 @@ LUO_TEST(memfd_kexec_attrs, .stages = 2, .cmdline = "kho=on liveupdate=on",
 	ASSERT_OK(fcntl(m, F_ADD_SEALS, F_SEAL_GROW));
 	close(m);
 
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }

@@ -41,7 +41,7 @@ static int seals_read(size_t i)
 /* Stage 2: each memfd comes back with its seals and its bytes. */
 static enum luo_result retrieve_all(void)
 {
-	int luo, s, m, got, r;
+	int luo, s, m, got;
 	size_t i;
 
 	s = luo_session_get("seals", &luo);
@@ -58,11 +58,7 @@ static enum luo_result retrieve_all(void)
 			    "content of the memfd sealed %#x", seals[i]);
 		close(m);
 	}
-	r = liveupdate_finish(s);
-	ASSERT_TRUE(!r, "finish: %s", strerror(-r));
-	close(s);
-	close(luo);
-	return LUO_PASS;
+	return luo_finish_close(s, luo);
 }
 
 LUO_TEST(memfd_seals, .stages = 2, .cmdline = "kho=on liveupdate=on",
