@@ -52,8 +52,9 @@ LUO_TEST(kho_accounting, .stages = 2, .cmdline = "kho=on",
 	ASSERT_TRUE(preserved - restored < 16, "preserved %lld restored %lld",
 		    preserved, restored);
 	diff = old_total - (total + (preserved - restored) * 4);
-	luo_info("MemTotal + initrd %lld -> %lld kB, preserved %lld restored %lld pages, diff %lld kB",
-		 old_total, total, preserved, restored, diff);
+	luo_info("MemTotal + initrd %lld -> %lld kB, preserved %lld restored %lld pages, diff %lld kB, walk %lld ns",
+		 old_total, total, preserved, restored, diff,
+		 kho_file_value(KHO_DEBUGFS "/in/pages", "walk_ns"));
 	ASSERT_TRUE(llabs(diff) <= SLACK_KB, "%lld kB unaccounted", diff);
 	return LUO_PASS;
 }

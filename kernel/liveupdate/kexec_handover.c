@@ -82,6 +82,7 @@ static struct {
 	atomic_long_t restored_pages;
 	u64 walk_ns;		/* boot-time walk and reservation */
 	u64 found_cycles;	/* get_cycles() when the handover was found */
+	u64 walk_start_cycles;	/* get_cycles() when the walk began */
 	u64 walk_end_cycles;	/* get_cycles() when the walk ended */
 } kho_in;
 
@@ -206,6 +207,16 @@ unsigned long kho_in_in_use_pages(void)
 
 u64 kho_in_walk_ns(void)
 {
+#ifdef CONFIG_X86
+	/*
+	 * The walk runs in mm_core_init(), where local_clock() may not have
+	 * started yet (a 16 GiB walk once read 0 ns): the TSC has, and its
+	 * frequency is known by the time anyone asks.
+	 */
+	if (tsc_khz && kho_in.walk_end_cycles)
+		return div_u64((kho_in.walk_end_cycles - kho_in.walk_start_cycles) *
+			       NSEC_PER_MSEC, tsc_khz);
+#endif
 	return kho_in.walk_ns;
 }
 
@@ -1102,6 +1113,7 @@ static int __init kho_reserve_preserved(void)
 	u64 start = local_clock();
 	int err;
 
+	kho_in.walk_start_cycles = get_cycles();
 	err = kho_tracker_walk(kho_in.mem_map, &lim, kho_check_chunk, &ctx);
 	if (err) {
 		/* Refused: leave no mark on what the first walk reached. */
