@@ -37,6 +37,7 @@
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -233,11 +234,6 @@ struct kho_st_blob {
 static DEFINE_MUTEX(kho_st_lock);
 static char kho_st_bench_result[160];
 static struct kho_st_blob *kho_st_out;
-/*
- * Its vmalloc area, kept mapped until the kexec: the blob records only
- * its pages, and kmemleak would report an area nothing points to.
- */
-static void *kho_st_out_vm;
 static char kho_st_in_result[160] = "none";
 static u32 kho_st_in_generation;
 static phys_addr_t kho_st_overlap_folio, kho_st_overlap_page;
@@ -316,7 +312,11 @@ static int kho_st_preserve(void)
 	if (err)
 		goto fail_vm;
 	kho_st_out = blob;
-	kho_st_out_vm = vm;
+	/*
+	 * The area stays mapped until the kexec and nothing points to it
+	 * any more (the blob records its pages): not a leak.
+	 */
+	kmemleak_not_leak(vm);
 	pr_info("preserved generation %u: %u folios, %u vmalloc pages\n",
 		blob->generation, blob->nr_folios, KHO_ST_VM_PAGES);
 	return 0;
