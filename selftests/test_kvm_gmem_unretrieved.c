@@ -7,7 +7,7 @@
  * "vm-only" after retrieving only its VM. Each FINISH has KHO hand back
  * at least the 64 MiB, every page it hands back is counted in MemTotal
  * and freed, and at the end not one page of the previous kernel is still
- * held (kho/in/pages: restored == preserved).
+ * held (kho/in/pages: restored + in_use == preserved).
  */
 #include <fcntl.h>
 
@@ -16,7 +16,6 @@
 #include "kvm_luo_util.h"
 
 #define BIG		(64ULL << 20)
-#define BIG_KB		((long long)(BIG >> 10))
 
 static const char * const names[] = { "none", "vm-only" };
 
