@@ -18,17 +18,9 @@ struct liveupdate_file_op_args;
 				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
 				 F_SEAL_EXEC)
 
-/* Handover entries per page of the preserved array: one fill batch. */
-#define MEMFD_LUO_PER_PAGE	(PAGE_SIZE / sizeof(struct memfd_luo_folio))
-
 static inline unsigned long memfd_luo_pfn(const struct memfd_luo_folio *f)
 {
 	return le64_to_cpu(f->pfn_flags) & MEMFD_LUO_PFN_MASK;
-}
-
-static inline unsigned int memfd_luo_flags(const struct memfd_luo_folio *f)
-{
-	return le64_to_cpu(f->pfn_flags) >> MEMFD_LUO_FLAGS_SHIFT;
 }
 
 int memfd_luo_retrieve(struct liveupdate_file_op_args *args);

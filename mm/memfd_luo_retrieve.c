@@ -33,6 +33,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho_folios.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -44,54 +45,29 @@
 
 /**
  * struct memfd_luo_in - a memfd being retrieved; kept across a failed try
- * @phys:     the descriptor's physical address (serialized_data)
- * @desc:     a copy of the descriptor; valid once @have_desc
- * @have_desc: the descriptor was read (its page is gone)
- * @pages:    the array's pages (kho_claim_array()); a page is freed, and
- *	      set to NULL, once its entries are in the page cache
- * @nr_pages: pages of @pages
- * @nr:       entries
- * @claimed:  every entry's folio is claimed from KHO and prepared
- * @file:     the new memfd; its page cache holds entries [0, @next)
- * @next:     the first entry not in the page cache
+ * @phys:      the descriptor's physical address (serialized_data)
+ * @desc:      a copy of the descriptor; valid once @have_desc
+ * @have_desc: the descriptor was read (its page is gone) and the array
+ *	       it names is not given back yet
+ * @folios:    the folio array; its claimed folios are held locked, as
+ *	       shmem_luo_add_folios() takes them
+ * @file:      the new memfd; its page cache holds records [0, @folios.next)
  */
 struct memfd_luo_in {
-	u64 phys;
+	phys_addr_t phys;
 	struct memfd_luo_desc desc;
 	bool have_desc;
-	struct page **pages;
-	unsigned long nr_pages;
-	u64 nr;
-	bool claimed;
+	struct kho_folios_in folios;
 	struct file *file;
-	u64 next;
 };
 
-static const struct memfd_luo_folio *memfd_luo_entry(struct page **pages,
-						     u64 i)
-{
-	const struct memfd_luo_folio *v = page_address(pages[i / MEMFD_LUO_PER_PAGE]);
-
-	return &v[i % MEMFD_LUO_PER_PAGE];
-}
-
-static struct folio *memfd_luo_entry_folio(struct page **pages, u64 i)
-{
-	return pfn_folio(memfd_luo_pfn(memfd_luo_entry(pages, i)));
-}
-
-/* Entries of the array page holding entry @i: [@i's page start, end). */
-static u64 memfd_luo_page_end(u64 nr, u64 i)
-{
-	return min_t(u64, nr, round_down(i, MEMFD_LUO_PER_PAGE) +
-			      MEMFD_LUO_PER_PAGE);
-}
+KHO_FOLIO_REC_CHECK(struct memfd_luo_folio, MEMFD_LUO_PFN_MASK,
+		    MEMFD_LUO_FLAGS_SHIFT);
 
 static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
 {
 	u64 size = le64_to_cpu(desc->size);
 	u64 nr = le64_to_cpu(desc->nr_folios);
-	u64 cap = (u64)desc->folios.total_pages * MEMFD_LUO_PER_PAGE;
 
 	if (le32_to_cpu(desc->seals) & ~MEMFD_LUO_SEALS)
 		return -EOPNOTSUPP;
@@ -102,70 +78,22 @@ static int memfd_luo_check_desc(const struct memfd_luo_desc *desc)
 	if (nr > DIV_ROUND_UP(size, PAGE_SIZE))
 		return -EINVAL;
 	/* The array must hold them all. */
-	if (nr > cap)
+	if (!kho_folios_fits(&desc->folios, nr))
 		return -EINVAL;
 	return 0;
-}
-
-static void memfd_luo_put_entry(const void *rec, void *arg)
-{
-	const struct memfd_luo_folio *f = rec;
-	struct folio *folio;
-
-	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
-	if (folio)
-		folio_put(folio);
-	cond_resched();
 }
 
 /* Free every folio the array of @desc names, and the array. */
 static void memfd_luo_drain(const struct memfd_luo_desc *desc)
 {
-	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-		       sizeof(struct memfd_luo_folio), memfd_luo_put_entry,
-		       NULL);
+	kho_folios_drain(&desc->folios, le64_to_cpu(desc->nr_folios));
 }
 
-/*
- * Give back every folio a claimed array names, unclaimed ones from KHO,
- * and free the array's pages (NULL where a page could not be claimed, or
- * was freed already).
- */
-static void memfd_luo_release_array(struct memfd_luo_in *in)
-{
-	unsigned long b;
-	u64 i, end;
-
-	for (b = 0; b < in->nr_pages; b++) {
-		if (!in->pages[b])
-			continue;
-		i = max_t(u64, in->next, (u64)b * MEMFD_LUO_PER_PAGE);
-		end = min_t(u64, in->nr, (u64)(b + 1) * MEMFD_LUO_PER_PAGE);
-		for (; i < end; i++) {
-			const struct memfd_luo_folio *f = memfd_luo_entry(in->pages, i);
-			struct folio *folio;
-
-			if (in->claimed) {
-				folio = pfn_folio(memfd_luo_pfn(f));
-				folio_unlock(folio);
-			} else {
-				folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
-			}
-			if (folio)
-				folio_put(folio);
-		}
-		__free_page(in->pages[b]);
-		cond_resched();
-	}
-	kvfree(in->pages);
-	in->pages = NULL;
-}
-
-/* Free what @in holds: its pages, its file, itself. */
+/* Free what @in holds: its folios and array, its file, itself. */
 static void memfd_luo_in_free(struct memfd_luo_in *in)
 {
-	if (in->pages)
-		memfd_luo_release_array(in);
+	if (in->folios.pages)
+		kho_folios_release(&in->folios);
 	else if (in->have_desc)
 		memfd_luo_drain(&in->desc);
 	/* Frees the folios in its page cache. */
@@ -194,32 +122,15 @@ static int memfd_luo_in_read(struct memfd_luo_in *in)
 /* Take the array's pages; -ENOMEM: nothing was taken. */
 static int memfd_luo_in_claim_array(struct memfd_luo_in *in)
 {
-	unsigned long b;
-	long n;
+	int err;
 
-	in->nr = le64_to_cpu(in->desc.nr_folios);
-	in->nr_pages = in->desc.folios.total_pages;
-	n = kho_claim_array(&in->desc.folios, in->nr,
-			    sizeof(struct memfd_luo_folio), &in->pages);
-	if (n >= 0) {
-		/* Pages past the last entry hold nothing. */
-		for (b = DIV_ROUND_UP(in->nr, MEMFD_LUO_PER_PAGE);
-		     b < in->nr_pages; b++) {
-			__free_page(in->pages[b]);
-			in->pages[b] = NULL;
-		}
-		return 0;
-	}
-	if (!in->pages && n != -ENOMEM) {
-		/* Wrong on its face: walk what it names, in place. */
-		memfd_luo_drain(&in->desc);
+	in->folios.locked = true;
+	err = kho_folios_claim_array(&in->folios, &in->desc.folios,
+				     le64_to_cpu(in->desc.nr_folios));
+	if (err && err != -ENOMEM)
+		/* Everything the array names was given back. */
 		in->have_desc = false;
-	} else if (in->pages) {
-		/* Claimed in part: give back what the claimed pages name. */
-		memfd_luo_release_array(in);
-		in->have_desc = false;
-	}
-	return n;
+	return err;
 }
 
 /* Set the seals of a new memfd whose inode is not shared yet. */
@@ -266,20 +177,24 @@ static int memfd_luo_in_file(struct memfd_luo_in *in)
 }
 
 /*
- * Claim the folio of entry @f for the page cache of @inode, whose last page
- * index is below @nr_index: locked, swapbacked, ->index set, as the page
- * allocator and shmem would have prepared it. NULL if the entry is not
- * sound (the folio, if any, is freed).
+ * Claim the folio of record @r from KHO and check it against the new file
+ * (@arg, the struct memfd_luo_in): it must start at an index below the
+ * file's size that its order is aligned to, and the page cache must take
+ * its order. Then prepare it as the page allocator and shmem would have:
+ * locked, swapbacked, ->index set. NULL if the record is not sound (the
+ * folio, if any, is freed).
  */
-static struct folio *memfd_luo_prepare(struct inode *inode,
-				       const struct memfd_luo_folio *f,
-				       u64 nr_index)
+static struct folio *memfd_luo_claim(const struct kho_folio_rec *r,
+				     void *arg)
 {
-	unsigned int flags = memfd_luo_flags(f);
-	u64 index = le64_to_cpu(f->index);
+	struct memfd_luo_in *in = arg;
+	struct inode *inode = file_inode(in->file);
+	u64 nr_index = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	unsigned int flags = kho_folio_rec_flags(r);
+	u64 index = le64_to_cpu(r->index);
 	struct folio *folio;
 
-	folio = kho_restore_folio(PFN_PHYS(memfd_luo_pfn(f)));
+	folio = kho_restore_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
 	if (!folio)
 		return NULL;
 
@@ -301,59 +216,38 @@ static struct folio *memfd_luo_prepare(struct inode *inode,
 	return folio;
 }
 
-/*
- * Claim and check every entry's folio. On error every folio is given back
- * and the array's pages are freed.
- */
+/* Claim every record's folio; on error all is given back. */
 static int memfd_luo_in_claim_folios(struct memfd_luo_in *in)
 {
-	struct inode *inode = file_inode(in->file);
-	u64 nr_index = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
-	struct folio *folio;
-	u64 i, k;
+	int err;
 
-	for (i = 0; i < in->nr; i++) {
-		folio = memfd_luo_prepare(inode, memfd_luo_entry(in->pages, i),
-					  nr_index);
-		if (!folio)
-			goto fail;
-		if (!(i % MEMFD_LUO_PER_PAGE))
-			cond_resched();
-	}
-	in->claimed = true;
-	return 0;
-
-fail:
-	for (k = 0; k < i; k++) {
-		folio = memfd_luo_entry_folio(in->pages, k);
-		folio_unlock(folio);
-		folio_put(folio);
-	}
-	/* Entry i's folio, if any, was freed; give back those after it. */
-	in->next = i + 1;
-	memfd_luo_release_array(in);
-	return -EINVAL;
+	err = kho_folios_claim(&in->folios, memfd_luo_claim, in);
+	if (err)
+		in->have_desc = false;
+	return err;
 }
 
 /*
- * Put the claimed folios from entry ->next on into the page cache, a page
- * of entries at a time. On -ENOMEM or -ENOSPC the rest waits for a retry.
+ * Put the claimed folios from record ->folios.next on into the page cache,
+ * a page of records at a time. On -ENOMEM or -ENOSPC the rest waits for a
+ * retry.
  */
 static int memfd_luo_in_fill(struct memfd_luo_in *in)
 {
+	struct kho_folios_in *fi = &in->folios;
 	struct inode *inode = file_inode(in->file);
 	struct folio **batch;
 	unsigned int k, n, added;
 	int err = 0;
 	u64 i, end;
 
-	batch = kmalloc_array(MEMFD_LUO_PER_PAGE, sizeof(*batch), GFP_KERNEL);
+	batch = kmalloc_array(KHO_FOLIOS_PER_PAGE, sizeof(*batch), GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
-	while (in->next < in->nr) {
-		end = memfd_luo_page_end(in->nr, in->next);
-		for (n = 0, i = in->next; i < end; i++)
-			batch[n++] = memfd_luo_entry_folio(in->pages, i);
+	while (fi->next < fi->nr) {
+		end = kho_folios_page_end(fi, fi->next);
+		for (n = 0, i = fi->next; i < end; i++)
+			batch[n++] = kho_folios_folio(fi, i);
 
 		added = shmem_luo_add_folios(inode, batch, n, &err);
 		/* The page cache holds those now. */
@@ -361,16 +255,14 @@ static int memfd_luo_in_fill(struct memfd_luo_in *in)
 			folio_unlock(batch[k]);
 			folio_put(batch[k]);
 		}
-		in->next += added;
+		kho_folios_done(fi, fi->next + added);
 		if (err)
 			break;
-		__free_page(in->pages[(end - 1) / MEMFD_LUO_PER_PAGE]);
-		in->pages[(end - 1) / MEMFD_LUO_PER_PAGE] = NULL;
 		cond_resched();
 	}
 	kfree(batch);
 	if (err == -EEXIST) {
-		/* Two entries for one index: malformed handover data. */
+		/* Two records for one index: malformed handover data. */
 		pr_warn("folio entries overlap in the page cache\n");
 		err = -EINVAL;
 	}
@@ -387,7 +279,7 @@ static int memfd_luo_in_build(struct memfd_luo_in *in)
 		if (err)
 			return err;
 	}
-	if (!in->pages && !in->claimed) {
+	if (!in->folios.pages && !in->folios.claimed) {
 		err = memfd_luo_in_claim_array(in);
 		if (err)
 			return err;
@@ -397,7 +289,7 @@ static int memfd_luo_in_build(struct memfd_luo_in *in)
 		if (err)
 			return err;
 	}
-	if (!in->claimed) {
+	if (!in->folios.claimed) {
 		err = memfd_luo_in_claim_folios(in);
 		if (err)
 			return err;
@@ -449,7 +341,7 @@ int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		args->file = in->file;
 		args->private_data = NULL;
 		/* Every page of the array was freed as its folios went in. */
-		kvfree(in->pages);
+		kho_folios_release(&in->folios);
 		kfree(in);
 		return 0;
 	}

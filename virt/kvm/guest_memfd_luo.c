@@ -41,6 +41,7 @@
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/guest_memfd.h>
+#include <linux/kho_folios.h>
 #include <linux/kvm_host.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
@@ -101,11 +102,6 @@ struct kvm_gmem_luo {
 static unsigned long kvm_gmem_luo_pfn(const struct guest_memfd_luo_folio *f)
 {
 	return le64_to_cpu(f->pfn_flags) & GUEST_MEMFD_LUO_PFN_MASK;
-}
-
-static u64 kvm_gmem_luo_flags(const struct guest_memfd_luo_folio *f)
-{
-	return le64_to_cpu(f->pfn_flags) >> GUEST_MEMFD_LUO_FLAGS_SHIFT;
 }
 
 /* Set or clear the frozen bit, under the invalidate lock. */
@@ -345,113 +341,54 @@ static int kvm_gmem_luo_freeze(struct liveupdate_file_op_args *args)
  * (kho_claim_array()), and every folio is claimed from KHO before the
  * first goes into the new file, so that what is claimed is always known.
  */
-#define GUEST_MEMFD_LUO_PER_PAGE \
-	(PAGE_SIZE / sizeof(struct guest_memfd_luo_folio))
 
 /**
  * struct kvm_gmem_luo_in - a guest_memfd being retrieved; kept across tries
  * @desc:      a copy of the descriptor; valid once @have_desc
- * @have_desc: the descriptor was read (its page is gone)
- * @pages:     the array's pages; a page is freed, and set to NULL, once its
- *	       entries are in the file
- * @nr_pages:  pages of @pages
- * @nr:        entries
- * @claimed:   every entry's folio is claimed from KHO (one reference each)
- * @file:      the new guest_memfd; its page cache holds entries [0, @next)
- * @next:      the first entry not in the page cache
+ * @have_desc: the descriptor was read (its page is gone) and the array it
+ *	       names is not given back yet
+ * @folios:    the folio array
+ * @file:      the new guest_memfd; its page cache holds records
+ *	       [0, @folios.next)
  */
 struct kvm_gmem_luo_in {
 	struct guest_memfd_luo_desc desc;
 	bool have_desc;
-	struct page **pages;
-	unsigned long nr_pages;
-	u64 nr;
-	bool claimed;
+	struct kho_folios_in folios;
 	struct file *file;
-	u64 next;
 };
 
-static const struct guest_memfd_luo_folio *
-kvm_gmem_luo_entry(const struct kvm_gmem_luo_in *in, u64 i)
-{
-	const struct guest_memfd_luo_folio *v;
-
-	v = page_address(in->pages[i / GUEST_MEMFD_LUO_PER_PAGE]);
-	return &v[i % GUEST_MEMFD_LUO_PER_PAGE];
-}
+KHO_FOLIO_REC_CHECK(struct guest_memfd_luo_folio, GUEST_MEMFD_LUO_PFN_MASK,
+		    GUEST_MEMFD_LUO_FLAGS_SHIFT);
 
 static int kvm_gmem_luo_check_desc(const struct guest_memfd_luo_desc *desc,
 				   u64 flags)
 {
 	u64 size = le64_to_cpu(desc->size);
 	u64 nr = le64_to_cpu(desc->nr_folios);
-	u64 cap = (u64)desc->folios.total_pages * GUEST_MEMFD_LUO_PER_PAGE;
 
 	if (le64_to_cpu(desc->flags) != flags)
 		return -EOPNOTSUPP;
 	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
 		return -EINVAL;
 	/* One folio per page at most, and the array must hold them all. */
-	if (nr > size >> PAGE_SHIFT || nr > cap)
+	if (nr > size >> PAGE_SHIFT || !kho_folios_fits(&desc->folios, nr))
 		return -EINVAL;
 	return 0;
-}
-
-static void kvm_gmem_luo_put_entry(const void *rec, void *arg)
-{
-	const struct guest_memfd_luo_folio *f = rec;
-	struct folio *folio;
-
-	folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
-	if (folio)
-		folio_put(folio);
-	cond_resched();
 }
 
 /* Free every folio the array of @desc names, and the array, in place. */
 static void kvm_gmem_luo_drain(const struct guest_memfd_luo_desc *desc)
 {
-	kho_walk_array(&desc->folios, le64_to_cpu(desc->nr_folios),
-		       sizeof(struct guest_memfd_luo_folio),
-		       kvm_gmem_luo_put_entry, NULL);
-}
-
-/*
- * Give back the folio of every entry from ->next on (claimed ones by their
- * reference, the others from KHO) and free the array's pages.
- */
-static void kvm_gmem_luo_release_array(struct kvm_gmem_luo_in *in)
-{
-	unsigned long b;
-	u64 i, end;
-
-	for (b = 0; b < in->nr_pages; b++) {
-		if (!in->pages[b])
-			continue;
-		i = max_t(u64, in->next, (u64)b * GUEST_MEMFD_LUO_PER_PAGE);
-		end = min_t(u64, in->nr, (u64)(b + 1) * GUEST_MEMFD_LUO_PER_PAGE);
-		for (; i < end; i++) {
-			unsigned long pfn = kvm_gmem_luo_pfn(kvm_gmem_luo_entry(in, i));
-
-			if (in->claimed)
-				folio_put(pfn_folio(pfn));
-			else
-				kvm_gmem_luo_put_entry(kvm_gmem_luo_entry(in, i),
-						       NULL);
-		}
-		__free_page(in->pages[b]);
-		cond_resched();
-	}
-	kvfree(in->pages);
-	in->pages = NULL;
+	kho_folios_drain(&desc->folios, le64_to_cpu(desc->nr_folios));
 }
 
 /* Free what @in holds: the folios not in the file, the file, itself. */
 static void kvm_gmem_luo_in_free(struct kvm_gmem_luo_in *in)
 {
-	if (in->pages)
-		kvm_gmem_luo_release_array(in);
-	else if (in->have_desc && !in->claimed)
+	if (in->folios.pages)
+		kho_folios_release(&in->folios);
+	else if (in->have_desc)
 		kvm_gmem_luo_drain(&in->desc);
 	/* Frees the folios in its page cache. */
 	if (in->file)
@@ -480,69 +417,44 @@ static int kvm_gmem_luo_in_read(struct kvm_gmem_luo_in *in, u64 phys,
 /* Take the array's pages; -ENOMEM: nothing was taken. */
 static int kvm_gmem_luo_in_claim_array(struct kvm_gmem_luo_in *in)
 {
-	unsigned long b;
-	long n;
+	int err;
 
-	in->nr = le64_to_cpu(in->desc.nr_folios);
-	in->nr_pages = in->desc.folios.total_pages;
-	n = kho_claim_array(&in->desc.folios, in->nr,
-			    sizeof(struct guest_memfd_luo_folio), &in->pages);
-	if (n >= 0) {
-		/* Pages past the last entry hold nothing. */
-		for (b = DIV_ROUND_UP(in->nr, GUEST_MEMFD_LUO_PER_PAGE);
-		     b < in->nr_pages; b++) {
-			__free_page(in->pages[b]);
-			in->pages[b] = NULL;
-		}
-		return 0;
-	}
-	if (n == -ENOMEM)
-		return n;
-	if (in->pages)
-		/* Claimed in part: give back what the claimed pages name. */
-		kvm_gmem_luo_release_array(in);
-	else
-		kvm_gmem_luo_drain(&in->desc);
-	in->have_desc = false;
-	return n;
+	err = kho_folios_claim_array(&in->folios, &in->desc.folios,
+				     le64_to_cpu(in->desc.nr_folios));
+	if (err && err != -ENOMEM)
+		/* Everything the array names was given back. */
+		in->have_desc = false;
+	return err;
 }
 
-/*
- * Claim every entry's folio and check it. On error every folio is given
- * back and the array's pages are freed.
- */
+/* Claim record @r's folio; it must be a page of the file (@arg), flagged. */
+static struct folio *kvm_gmem_luo_claim(const struct kho_folio_rec *r,
+					void *arg)
+{
+	const struct kvm_gmem_luo_in *in = arg;
+	u64 nr_index = le64_to_cpu(in->desc.size) >> PAGE_SHIFT;
+	struct folio *folio;
+
+	folio = kho_restore_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
+	if (!folio)
+		return NULL;
+	if ((kho_folio_rec_flags(r) & ~GUEST_MEMFD_LUO_FOLIO_UPTODATE) ||
+	    le64_to_cpu(r->index) >= nr_index || folio_test_large(folio)) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/* Claim every record's folio; on error all is given back. */
 static int kvm_gmem_luo_in_claim_folios(struct kvm_gmem_luo_in *in)
 {
-	u64 nr_index = le64_to_cpu(in->desc.size) >> PAGE_SHIFT;
-	const struct guest_memfd_luo_folio *f;
-	struct folio *folio;
-	u64 i, k;
+	int err;
 
-	for (i = 0; i < in->nr; i++) {
-		f = kvm_gmem_luo_entry(in, i);
-		folio = kho_restore_folio(PFN_PHYS(kvm_gmem_luo_pfn(f)));
-		if (!folio)
-			goto fail;
-		if ((kvm_gmem_luo_flags(f) & ~GUEST_MEMFD_LUO_FOLIO_UPTODATE) ||
-		    le64_to_cpu(f->index) >= nr_index ||
-		    folio_test_large(folio)) {
-			folio_put(folio);
-			goto fail;
-		}
-		if (!(i % GUEST_MEMFD_LUO_PER_PAGE))
-			cond_resched();
-	}
-	in->claimed = true;
-	return 0;
-
-fail:
-	for (k = 0; k < i; k++)
-		folio_put(pfn_folio(kvm_gmem_luo_pfn(kvm_gmem_luo_entry(in, k))));
-	/* Entry i's folio, if any, was freed; give back those after it. */
-	in->next = i + 1;
-	kvm_gmem_luo_release_array(in);
-	in->have_desc = false;
-	return -EINVAL;
+	err = kho_folios_claim(&in->folios, kvm_gmem_luo_claim, in);
+	if (err)
+		in->have_desc = false;
+	return err;
 }
 
 /*
@@ -578,23 +490,23 @@ static int kvm_gmem_luo_in_file(struct liveupdate_file_op_args *args,
 }
 
 /*
- * Put the claimed folios from entry ->next on into the file. On -ENOMEM
- * the rest waits for a retry; -EEXIST (two entries for one index) is
- * malformed data.
+ * Put the claimed folios from record ->folios.next on into the file. On
+ * -ENOMEM the rest waits for a retry; -EEXIST (two records for one index)
+ * is malformed data.
  */
 static int kvm_gmem_luo_in_fill(struct kvm_gmem_luo_in *in)
 {
 	struct address_space *mapping = in->file->f_mapping;
-	const struct guest_memfd_luo_folio *f;
+	struct kho_folios_in *fi = &in->folios;
+	const struct kho_folio_rec *r;
 	struct folio *folio;
-	unsigned long b;
 	int err;
 
-	while (in->next < in->nr) {
-		f = kvm_gmem_luo_entry(in, in->next);
-		folio = pfn_folio(kvm_gmem_luo_pfn(f));
+	while (fi->next < fi->nr) {
+		r = kho_folios_rec(fi, fi->next);
+		folio = pfn_folio(kho_folio_rec_pfn(r));
 		/* Over the memory cgroup's limit: an error, not an OOM kill. */
-		err = filemap_add_folio(mapping, folio, le64_to_cpu(f->index),
+		err = filemap_add_folio(mapping, folio, le64_to_cpu(r->index),
 					GFP_KERNEL | __GFP_RETRY_MAYFAIL);
 		if (err) {
 			if (err == -EEXIST) {
@@ -603,18 +515,12 @@ static int kvm_gmem_luo_in_fill(struct kvm_gmem_luo_in *in)
 			}
 			return err;
 		}
-		if (kvm_gmem_luo_flags(f) & GUEST_MEMFD_LUO_FOLIO_UPTODATE)
+		if (kho_folio_rec_flags(r) & GUEST_MEMFD_LUO_FOLIO_UPTODATE)
 			folio_mark_uptodate(folio);
 		folio_unlock(folio);
 		/* The page cache holds it now. */
 		folio_put(folio);
-		in->next++;
-		if (!(in->next % GUEST_MEMFD_LUO_PER_PAGE) || in->next == in->nr) {
-			b = (in->next - 1) / GUEST_MEMFD_LUO_PER_PAGE;
-			__free_page(in->pages[b]);
-			in->pages[b] = NULL;
-			cond_resched();
-		}
+		kho_folios_done(fi, fi->next + 1);
 	}
 	return 0;
 }
@@ -637,12 +543,12 @@ static int kvm_gmem_luo_in_build(struct liveupdate_file_op_args *args,
 		if (err)
 			return err;
 	}
-	if (!in->pages && !in->claimed) {
+	if (!in->folios.pages && !in->folios.claimed) {
 		err = kvm_gmem_luo_in_claim_array(in);
 		if (err)
 			return err;
 	}
-	if (!in->claimed) {
+	if (!in->folios.claimed) {
 		err = kvm_gmem_luo_in_claim_folios(in);
 		if (err)
 			return err;
@@ -670,7 +576,7 @@ static int kvm_gmem_luo_retrieve(struct liveupdate_file_op_args *args)
 		args->file = in->file;
 		args->private_data = NULL;
 		/* Every page of the array was freed as its folios went in. */
-		kvfree(in->pages);
+		kho_folios_release(&in->folios);
 		kfree(in);
 		return 0;
 	}
