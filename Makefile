@@ -50,7 +50,7 @@ LOGDIR     := $(BUILD)/logs
 # The other kernel of the interoperability tests: Debian's linux-source-7.3
 # (trixie-backports), built by scripts/upstream.sh.
 UPSTREAM_BZ := $(BUILD)/upstream-7.3/bzImage
-INTEROP_TESTS := $(patsubst selftests/test_%.c,%,$(wildcard selftests/test_interop_*.c))
+INTEROP_TESTS := $(patsubst selftests/interop/test_%.c,%,$(wildcard selftests/interop/test_interop_*.c))
 export CCACHE_DIR ?= $(HOME)/.cache/luo-bpf-ccache
 # Paths under the checkout are hashed relative to the build directory, so a
 # second checkout (or CI's clone at another path) hits the same cache.
@@ -166,7 +166,7 @@ distro-initramfs: tools distro-kernel
 # QEMU 10. Each is rebuilt only when what it is made of changed.
 HOST_DIR   := $(BUILD)/host
 HOST_DEB   := $(HOST_DIR)/linux-image-luo-bpf.deb
-HOST_INPUTS := scripts/mkhost.sh scripts/apt-source.sh $(wildcard selftests/host/*) \
+HOST_INPUTS := scripts/mkhost.sh scripts/apt-source.sh $(filter-out %.c,$(wildcard selftests/host/*)) \
 	tools/luo-bpf/luo-bpf-agent.service tools/luo-bpf/Documentation/luo-bpf.rst
 
 host-deb: distro-kernel

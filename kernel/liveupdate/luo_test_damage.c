@@ -51,7 +51,8 @@ static bool luo_test_random_damage(const char *how)
  *	 session, or the only one, claims one file more than it has),
  *	 "memfd-dup" (in the folio array of the first memfd, see "memfd"
  *	 below, entry 2 takes the index of entry 10: two folios for one
- *	 index, the second met right after its predecessor), "bpf-node",
+ *	 index, the second met right after its predecessor), "memfd-index"
+ *	 (there, entry 10 names an index past the file's end), "bpf-node",
  *	 "bpf-dup" or "bpf-compat" (a malformed file node, two nodes of one
  *	 file, a handler node's compatible changed: see luo_test_damage_bpf());
  *	 or
@@ -66,11 +67,11 @@ static bool luo_test_random_damage(const char *how)
  * Test only. For "compatible" and "loop" the next kernel must refuse the
  * sessions with a log line, release what it read, and fail every open of
  * /dev/liveupdate with EIO. For "session" it must drop that session alone,
- * with a log line, and release the memory of its files. For "memfd-dup",
- * RETRIEVE_FD of that memfd must fail with EINVAL and a log line, and give
- * every page back. For "bpf-*" only the files of the damaged nodes lose
- * their state, and none its memory. Random damage must
- * never crash the next kernel.
+ * with a log line, and release the memory of its files. For "memfd-dup"
+ * and "memfd-index", RETRIEVE_FD of that memfd must fail with EINVAL and a
+ * log line, and give every page back, each once. For "bpf-*" only the
+ * files of the damaged nodes lose their state, and none its memory. Random
+ * damage must never crash the next kernel.
  *
  * Return: 0 or -EINVAL for an unknown @how.
  */
@@ -90,8 +91,8 @@ int luo_test_set_damage(const char *how)
 			return -EINVAL;
 	} else if (strcmp(how, "compatible") && strcmp(how, "loop") &&
 		   strcmp(how, "session") && strcmp(how, "memfd-dup") &&
-		   strcmp(how, "bpf-node") && strcmp(how, "bpf-dup") &&
-		   strcmp(how, "bpf-compat")) {
+		   strcmp(how, "memfd-index") && strcmp(how, "bpf-node") &&
+		   strcmp(how, "bpf-dup") && strcmp(how, "bpf-compat")) {
 		return -EINVAL;
 	}
 	down_write(&luo_reboot_rwsem);
@@ -203,8 +204,11 @@ static void luo_test_apply_random(struct luo_ser_header *hdr, u64 sessions_pa)
 		luo_test_damage_bytes(desc, sizeof(*desc), trunc);
 }
 
-/* Entry 2 of the first memfd's folio array gets the index of entry 10. */
-static void luo_test_memfd_dup(u64 sessions_pa)
+/*
+ * In the first memfd's folio array, "memfd-dup": entry 2 gets the index of
+ * entry 10; "memfd-index": entry 10 gets an index past the file's end.
+ */
+static void luo_test_memfd_array(u64 sessions_pa, const char *how)
 {
 	struct memfd_luo_desc *desc = luo_test_first_memfd(sessions_pa);
 	struct kho_vmalloc_chunk *chunk;
@@ -216,7 +220,11 @@ static void luo_test_memfd_dup(u64 sessions_pa)
 	}
 	chunk = phys_to_virt(desc->folios.first);
 	f = phys_to_virt(le64_to_cpu(chunk->phys[0]));
-	f[2].index = f[10].index;
+	if (!strcmp(how, "memfd-dup"))
+		f[2].index = f[10].index;
+	else
+		f[10].index = cpu_to_le64(DIV_ROUND_UP(le64_to_cpu(desc->size),
+						       PAGE_SIZE));
 }
 
 /*
@@ -282,8 +290,8 @@ void luo_test_damage(struct luo_ser_header *hdr, u64 sessions_pa)
 		if (le64_to_cpu(blk->count) > 1)
 			ser++;
 		le64_add_cpu(&ser->file_count, 1);
-	} else if (!strcmp(luo_test_damage_how, "memfd-dup")) {
-		luo_test_memfd_dup(sessions_pa);
+	} else if (str_has_prefix(luo_test_damage_how, "memfd-")) {
+		luo_test_memfd_array(sessions_pa, luo_test_damage_how);
 	} else if (str_has_prefix(luo_test_damage_how, "bpf-")) {
 		luo_test_damage_bpf(luo_test_damage_how);
 	} else if (luo_test_random_damage(luo_test_damage_how)) {

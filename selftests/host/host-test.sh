@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # host-test.sh - the host_vm_update test, run in the Debian host by
-# luo-host-test.service once the system is up (selftests/test_host_vm_update.c
+# luo-host-test.service once the system is up (selftests/host/test_host_vm_update.c
 # says what it proves). The stage is the kernel command line's luo.stage=N;
 # what a stage learns for the next one is kept on the disk. It reports to
 # the console in the runner's words ("luo-stage:", "luo-kexec:",

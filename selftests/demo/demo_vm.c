@@ -18,7 +18,7 @@
 
 #include "liveupdate.h"
 #include "luo_agent.h"
-#include "tool_util.h"
+#include "../tool/tool_util.h"
 #include "vmram.h"
 #include "vmram_util.h"
 
