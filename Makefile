@@ -279,7 +279,7 @@ KASAN_TESTS ?= luo_fuzz_handover luo_fuzz_handover_trunc bpf_fuzz_handover luo_f
 	bpf_detach_kexec bpf_freeze_veto bpf_iter bpf_no_handler bpf_policy bpf_pread_wronly \
 	bpf_reject bpf_schema_newer bpf_vmram_kexec \
 	memfd_kexec_filled memfd_thp_hole_write memfd_reopen_finish memfd_access_stress \
-	memfd_kexec_sparse memfd_kexec_late_writes memfd_seals_kexec \
+	memfd_kexec_sparse memfd_kexec_late_writes memfd_seals_kexec memfd_kexec_bad_index \
 	kvm_gmem_kexec kvm_gmem_unretrieved kvm_gmem_shared_kexec kvm_two_vms_kexec \
 	luo_kexec_sessions luo_kexec_finish luo_kexec_unretrieved
 
