@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * luo_bpf_fdt.c - the "luo-bpf" KHO subtree: BPF handlers and the state of
- * each of their files (format: include/linux/kho/abi/luo_bpf.h).
+ * each of their files (format: include/linux/kho/abi/luo_bpf_fdt.h).
  *
  * Outgoing. The subtree is one preserved, physically contiguous buffer.
  * Every PRESERVE_FD (and every handler attach) reserves an upper bound of

@@ -14,7 +14,7 @@
 #ifndef _KERNEL_LIVEUPDATE_LUO_BPF_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_LUO_BPF_INTERNAL_H
 
-#include <linux/kho/abi/luo_bpf.h>
+#include <linux/kho/abi/luo_bpf_fdt.h>
 #include <linux/liveupdate.h>
 #include <linux/list.h>
 #include <linux/types.h>

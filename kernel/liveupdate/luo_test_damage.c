@@ -12,7 +12,7 @@
 
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
-#include <linux/kho/abi/luo_bpf.h>
+#include <linux/kho/abi/luo_bpf_fdt.h>
 #include <linux/kho/abi/memfd.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>

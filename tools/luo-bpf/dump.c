@@ -3,7 +3,7 @@
  * dump.c - "state dump" and "kho dump": the handover, decoded with libfdt.
  *
  * state dump reads the BPF handlers' tree ("luo-bpf", format in
- * include/linux/kho/abi/luo_bpf.h): by default what the previous kernel
+ * include/linux/kho/abi/luo_bpf_fdt.h): by default what the previous kernel
  * handed over, from debugfs. With --obj and --type the state of each
  * file is printed as that C type of the handler's object, through BTF.
  */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * luo_bpf.h - the handover format of LUO's BPF struct_ops handlers
+ * luo_bpf_fdt.h - the handover format of LUO's BPF struct_ops handlers
  * ("luo-bpf-v1"): the contract between the kernel whose BPF handlers
  * preserved files and the one that retrieves them.
  */
-#ifndef _LINUX_KHO_ABI_LUO_BPF_H
-#define _LINUX_KHO_ABI_LUO_BPF_H
+#ifndef _LINUX_KHO_ABI_LUO_BPF_FDT_H
+#define _LINUX_KHO_ABI_LUO_BPF_FDT_H
 
 #include <linux/build_bug.h>
 #include <linux/liveupdate.h>
@@ -87,4 +87,4 @@ static_assert(LUO_BPF_FDT_HANDLER_BYTES == 192);
 static_assert(LUO_BPF_FDT_FILE_BYTES == 148);
 static_assert(LUO_BPF_STATE_MAX % 4 == 0);
 
-#endif /* _LINUX_KHO_ABI_LUO_BPF_H */
+#endif /* _LINUX_KHO_ABI_LUO_BPF_FDT_H */
