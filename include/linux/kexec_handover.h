@@ -77,6 +77,8 @@ void kho_memory_init(void);
 int kho_pageblock_migratetype(unsigned long pfn, int migratetype);
 void kho_x86_timers_apply(void);
 void kho_x86_timers_lapic_rejected(void);
+int arch_kho_root_props(void *fdt);
+const void *kho_in_root_prop(const char *name, int *lenp);
 
 DECLARE_STATIC_KEY_FALSE(kho_scratch_cma);
 
@@ -187,6 +189,12 @@ static inline void kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 static inline void kho_memory_init(void) { }
 static inline void kho_x86_timers_apply(void) { }
 static inline void kho_x86_timers_lapic_rejected(void) { }
+
+static inline const void *kho_in_root_prop(const char *name, int *lenp)
+{
+	return NULL;
+}
+
 static inline int kho_pageblock_migratetype(unsigned long pfn, int migratetype)
 {
 	return migratetype;

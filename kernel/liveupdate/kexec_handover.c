@@ -1334,6 +1334,37 @@ void __init kho_memory_init(void)
 	kho_scratch_to_cma(true);
 }
 
+/**
+ * arch_kho_root_props - add the architecture's properties to KHO's root FDT
+ * @fdt: the outgoing root FDT, being built at boot
+ *
+ * For small values an architecture hands to the next kernel of the same
+ * machine (x86: its timer calibration, arch/x86/kernel/kho_timers.c). A
+ * kernel that does not know a property ignores it.
+ *
+ * Return: 0, or a negative errno that turns KHO off.
+ */
+int __init __weak arch_kho_root_props(void *fdt)
+{
+	return 0;
+}
+
+/**
+ * kho_in_root_prop - a property of the handed-over root FDT
+ * @name: the property
+ * @lenp: set to its length
+ *
+ * Return: the property's value, in the incoming FDT, or NULL if this boot
+ * accepted no handover or the handover has no such property. The caller
+ * checks the length and everything in it.
+ */
+const void *kho_in_root_prop(const char *name, int *lenp)
+{
+	const void *fdt = kho_in_fdt();
+
+	return fdt ? fdt_getprop(fdt, 0, name, lenp) : NULL;
+}
+
 /* Build the outgoing root FDT once the page allocator works. */
 static int __init kho_init(void)
 {
@@ -1357,7 +1388,7 @@ static int __init kho_init(void)
 	err = fdt_create_empty_tree(fdt, PAGE_SIZE) ?:
 	      fdt_setprop_string(fdt, 0, "compatible", KHO_FDT_COMPATIBLE) ?:
 	      fdt_setprop(fdt, 0, KHO_FDT_MEMORY_MAP, &map, sizeof(map)) ?:
-	      kho_x86_timers_save(fdt);
+	      arch_kho_root_props(fdt);
 	if (err) {
 		err = -EINVAL;
 		goto fail_fdt;

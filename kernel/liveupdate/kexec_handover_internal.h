@@ -63,9 +63,6 @@ struct mutex *kho_out_lock(void);		/* the outgoing FDT's lock */
 int kho_check_preservable(phys_addr_t phys, phys_addr_t size);
 bool kho_addr_in_scratch(phys_addr_t addr, phys_addr_t size);
 
-/* kexec_handover_x86.c: the timer calibration handed to the next kernel. */
-int kho_x86_timers_save(void *fdt);
-
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 struct dentry *kho_debugfs_dir(void);
 void kho_debugfs_init(void);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_kho_x86_timers.c - the new kernel takes the previous one's timer
- * calibration from the handover (kernel/liveupdate/kexec_handover_x86.c)
+ * calibration from the handover (arch/x86/kernel/kho_timers.c)
  * instead of measuring again: its local APIC timer runs with the very same
  * multiplier (/proc/timer_list) and its secondary CPUs with the very delay
  * loop count (/proc/cpuinfo's bogomips) the previous kernel had, where

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KHO on x86: the timer calibration, handed to the next kernel
+ * kho_timers.c - the x86 timer calibration, handed to the next kernel by KHO
  *
  * At boot a kernel measures the local APIC timer against the PM timer for
  * HZ/10 ticks (calibrate_APIC_clock(), 100 ms), and, when the TSC is not
@@ -27,8 +27,6 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
-#include "kexec_handover_internal.h"
-
 /* The TSC frequencies both kernels measured must agree to 1 %. */
 #define KHO_X86_TSC_SLACK	100
 
@@ -45,11 +43,6 @@ static u32 kho_x86_timers_crc(const struct kho_x86_timers *t)
 	return crc32_le(~0, (const u8 *)&c, sizeof(c));
 }
 
-/*
- * Outgoing: record this kernel's calibration in the root FDT, built at
- * fs_initcall time, after the boot CPU's APIC timer and every CPU's delay
- * loop were calibrated.
- */
 /**
  * kho_x86_timers_lapic_rejected - calibrate_APIC_clock() turned the timer off
  *
@@ -61,7 +54,14 @@ void __init kho_x86_timers_lapic_rejected(void)
 	kho_x86_lapic_rejected = true;
 }
 
-int __init kho_x86_timers_save(void *fdt)
+/*
+ * Outgoing: record this kernel's calibration in KHO's root FDT, built at
+ * fs_initcall time, after the boot CPU's APIC timer and every CPU's delay
+ * loop were calibrated. A property of the root, not a subtree: a subtree
+ * needs a preserved page of its own, which a kernel that does not know the
+ * format (upstream's) would keep reserved for good.
+ */
+int __init arch_kho_root_props(void *fdt)
 {
 	struct kho_x86_timers t = {
 		.version = cpu_to_le32(KHO_X86_TIMERS_VERSION),
@@ -92,12 +92,11 @@ int __init kho_x86_timers_save(void *fdt)
 void __init kho_x86_timers_apply(void)
 {
 	const struct kho_x86_timers *t;
-	const void *fdt = kho_in_fdt();
 	u64 lapic_hz, loops;
 	u32 khz;
 	int len;
 
-	t = fdt ? fdt_getprop(fdt, 0, KHO_X86_TIMERS_PROP, &len) : NULL;
+	t = kho_in_root_prop(KHO_X86_TIMERS_PROP, &len);
 	if (!t)
 		return;
 	if (len != sizeof(*t) ||
