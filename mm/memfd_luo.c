@@ -55,14 +55,17 @@ KHO_ADVERTISE_FORMAT(memfd, MEMFD_LUO_COMPATIBLE);
 
 /**
  * struct memfd_luo - outgoing state of one preserved memfd (private_data)
- * @desc:   the handover descriptor, in a preserved page
- * @folios: the handover array, a preserved vmalloc area; NULL if empty
- * @nr:     entries in @folios; each folio is pinned and preserved
+ * @desc:    the handover descriptor, in a preserved page (the start of a
+ *	     larger one for formats that add to it)
+ * @folios:  the handover array, a preserved vmalloc area; NULL if empty
+ * @nr:      entries in @folios; each folio is pinned and preserved
+ * @backing: its file system's hooks
  */
 struct memfd_luo {
 	struct memfd_luo_desc *desc;
 	struct memfd_luo_folio *folios;
 	unsigned long nr;
+	const struct memfd_luo_backing *backing;
 };
 
 /* A folio array being built: @v holds @nr of @cap entries, up to index @end. */
@@ -451,7 +454,19 @@ static bool memfd_luo_can_preserve(struct liveupdate_file_op_args *args)
 	       !inode->i_nlink && !IS_PRIVATE(inode);
 }
 
-static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+/**
+ * memfd_luo_preserve_backed - preserve a memfd whose file system @b holds
+ * @args:      as for preserve()
+ * @b:         hooks of the memfd's file system
+ * @desc_size: size of the format's descriptor, which starts with a
+ *	       struct memfd_luo_desc; the rest is zeroed, for the caller
+ *
+ * Return: 0, with @args->serialized_data the descriptor; or an errno, with
+ * nothing preserved.
+ */
+int memfd_luo_preserve_backed(struct liveupdate_file_op_args *args,
+			      const struct memfd_luo_backing *b,
+			      size_t desc_size)
 {
 	struct file *file = args->file;
 	struct inode *inode = file_inode(file);
@@ -467,7 +482,8 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
-	m->desc = kho_alloc_preserve(sizeof(*m->desc));
+	m->backing = b;
+	m->desc = kho_alloc_preserve(desc_size);
 	if (IS_ERR(m->desc)) {
 		err = PTR_ERR(m->desc);
 		goto free_m;
@@ -475,13 +491,13 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 
 	/* i_rwsem orders this against seal changes and size changes. */
 	inode_lock(inode);
-	seals = SHMEM_I(inode)->seals;
+	seals = b->seals(inode);
 	if (seals & ~MEMFD_LUO_SEALS) {
 		inode_unlock(inode);
 		err = -EOPNOTSUPP;
 		goto free_desc;
 	}
-	shmem_luo_freeze_size(inode);
+	b->freeze_size(inode);
 	size = i_size_read(inode);
 	inode_unlock(inode);
 
@@ -513,7 +529,7 @@ release:
 	vfree(l.v);
 thaw:
 	inode_lock(inode);
-	shmem_luo_thaw_size(inode);
+	b->thaw_size(inode);
 	inode_unlock(inode);
 free_desc:
 	kho_unpreserve_free(m->desc);
@@ -522,7 +538,11 @@ free_m:
 	return err;
 }
 
-static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
+/**
+ * memfd_luo_unpreserve - unpreserve() of every memfd format
+ * @args: as preserved by memfd_luo_preserve_backed()
+ */
+void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
 	struct memfd_luo *m = args->private_data;
@@ -532,15 +552,18 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 		kho_unpreserve_vmalloc(&m->desc->folios);
 		vfree(m->folios);
 	}
+	inode_lock(inode);
+	m->backing->thaw_size(inode);
+	inode_unlock(inode);
+
 	kho_unpreserve_free(m->desc);
 	kfree(m);
-
-	inode_lock(inode);
-	shmem_luo_thaw_size(inode);
-	inode_unlock(inode);
 }
 
-/*
+/**
+ * memfd_luo_freeze - freeze() of every memfd format
+ * @args: as preserved by memfd_luo_preserve_backed()
+ *
  * At reboot: record what may have changed since preserve. Userspace keeps
  * running until the kexec, so from here on a folio filling a hole could not
  * be handed over: shmem refuses it (-ENOSPC) until unfreeze(). Writes into
@@ -549,27 +572,30 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  * The folios freeze() adds are a valid preserved state in their own right
  * (as if they had been present at preserve time): unfreeze() leaves them,
  * and unpreserve() releases them with the rest.
+ *
+ * Return: 0, or an errno, with what was recorded before left as it was.
  */
-static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
+int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct file *file = args->file;
 	struct inode *inode = file_inode(file);
 	struct memfd_luo *m = args->private_data;
-	unsigned int seals = READ_ONCE(SHMEM_I(inode)->seals);
+	const struct memfd_luo_backing *b = m->backing;
+	unsigned int seals = b->seals(inode);
 	int err;
 
 	if (seals & ~MEMFD_LUO_SEALS)
 		return -EOPNOTSUPP;
 
 	/* After this, the rescan below sees every folio there will be. */
-	shmem_luo_refuse_add(inode, true);
+	b->refuse_add(inode, true);
 	/* Rescan only if a write or fault filled a hole since the last scan. */
-	if (shmem_luo_test_clear_added(inode)) {
+	if (b->test_clear_added(inode)) {
 		err = memfd_luo_pick_up(m, file);
 		if (err) {
 			/* Keep the work for the next attempt. */
-			shmem_luo_set_added(inode);
-			shmem_luo_refuse_add(inode, false);
+			b->set_added(inode);
+			b->refuse_add(inode, false);
 			return err;
 		}
 	}
@@ -579,10 +605,37 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
-/* The reboot failed after freeze(): holes may be filled again. */
-static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
+/**
+ * memfd_luo_unfreeze - unfreeze() of every memfd format
+ * @args: as frozen by memfd_luo_freeze()
+ *
+ * The reboot failed after freeze(): holes may be filled again.
+ */
+void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
 {
-	shmem_luo_refuse_add(file_inode(args->file), false);
+	struct memfd_luo *m = args->private_data;
+
+	m->backing->refuse_add(file_inode(args->file), false);
+}
+
+static unsigned int shmem_luo_seals(struct inode *inode)
+{
+	return READ_ONCE(SHMEM_I(inode)->seals);
+}
+
+static const struct memfd_luo_backing shmem_luo_backing = {
+	.seals			= shmem_luo_seals,
+	.freeze_size		= shmem_luo_freeze_size,
+	.thaw_size		= shmem_luo_thaw_size,
+	.refuse_add		= shmem_luo_refuse_add,
+	.test_clear_added	= shmem_luo_test_clear_added,
+	.set_added		= shmem_luo_set_added,
+};
+
+static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	return memfd_luo_preserve_backed(args, &shmem_luo_backing,
+					 sizeof(struct memfd_luo_desc));
 }
 
 static const struct liveupdate_file_ops memfd_luo_ops = {

@@ -133,8 +133,16 @@ static int memfd_luo_in_claim_array(struct memfd_luo_in *in)
 	return err;
 }
 
-/* Set the seals of a new memfd whose inode is not shared yet. */
-static int memfd_luo_set_seals(struct file *file, unsigned int seals)
+/**
+ * memfd_luo_set_seals - set the seals of a new memfd not shared yet
+ * @file:  the memfd
+ * @seals: F_SEAL_* seals, of MEMFD_LUO_SEALS
+ * @field: where its file system keeps them
+ *
+ * Return: 0, or -EBUSY if F_SEAL_WRITE cannot be set.
+ */
+int memfd_luo_set_seals(struct file *file, unsigned int seals,
+			unsigned int *field)
 {
 	struct inode *inode = file_inode(file);
 	int err;
@@ -151,7 +159,7 @@ static int memfd_luo_set_seals(struct file *file, unsigned int seals)
 	 */
 	if (seals & F_SEAL_EXEC)
 		inode->i_mode &= ~0111;
-	SHMEM_I(inode)->seals = seals;
+	*field = seals;
 	return 0;
 }
 
@@ -167,7 +175,8 @@ static int memfd_luo_in_file(struct memfd_luo_in *in)
 		return PTR_ERR(file);
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
-	err = memfd_luo_set_seals(file, le32_to_cpu(in->desc.seals));
+	err = memfd_luo_set_seals(file, le32_to_cpu(in->desc.seals),
+				  &SHMEM_I(file_inode(file))->seals);
 	if (err) {
 		fput(file);
 		return err;

@@ -34,6 +34,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/memfd.h>
 #include <linux/shmem_fs.h>
@@ -87,7 +88,7 @@ static void luo_bpf_call_init(struct luo_bpf_call *call,
 	strscpy(call->ctx.name, file_dentry(file)->d_name.name,
 		sizeof(call->ctx.name));
 	call->ctx.size = i_size_read(file_inode(file));
-	if (shmem_file(file))
+	if (shmem_file(file) || is_file_hugepages(file))
 		call->ctx.seals = max(memfd_fcntl(file, F_GET_SEALS, 0), 0L);
 }
 
