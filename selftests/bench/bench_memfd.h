@@ -24,7 +24,7 @@
 #include "liveupdate.h"
 #include "luo_test.h"
 
-enum bench_memfd_kind { BENCH_4K, BENCH_THP, BENCH_SPARSE };
+enum bench_memfd_kind { BENCH_4K, BENCH_THP, BENCH_SPARSE, BENCH_HUGETLB };
 
 #define BM_PG		4096UL
 #define BM_STRIDE	10
@@ -75,7 +75,7 @@ static unsigned int bm_mib = 1024;
 static inline const char *bm_name(enum bench_memfd_kind k)
 {
 	const char *kind = k == BENCH_4K ? "4k" : k == BENCH_THP ? "thp" :
-			   "sparse";
+			   k == BENCH_HUGETLB ? "hugetlb" : "sparse";
 	static char name[32];
 
 	if (bm_mib % 1024)
@@ -128,6 +128,56 @@ out:
 		munmap(p, size);
 	free(vec);
 	return ret;
+}
+
+/*
+ * bm_wait_filled() for a hugetlb memfd, whose mapping's mincore() tells
+ * the page tables, not the page cache: every huge page is in once the
+ * file's blocks (counted as each enters the page cache) cover @size.
+ */
+static inline int bm_wait_blocks(int m, size_t size, int *passes,
+				 double *last_ms)
+{
+	double deadline = luo_now() + 60, t;
+	struct stat st;
+
+	*passes = 0;
+	do {
+		t = luo_now();
+		if (fstat(m, &st))
+			return -1;
+		*last_ms = (luo_now() - t) * 1e3;
+		++*passes;
+		if ((size_t)st.st_blocks * 512 >= size)
+			return 0;
+		usleep(1000);
+	} while (luo_now() < deadline);
+	return -1;
+}
+
+/*
+ * A hugetlb memfd (2 MiB pages, from the pool hugepages= made) of
+ * BM_SIZE bytes holding the pattern of @seed, written through a mapping
+ * (hugetlbfs has no write()). Returns the fd or -errno.
+ */
+static inline int bm_hugetlb_new(uint64_t seed)
+{
+	int m = memfd_create("bench", MFD_CLOEXEC | MFD_HUGETLB);
+	void *p;
+
+	if (m < 0)
+		return -errno;
+	if (ftruncate(m, BM_SIZE))
+		goto fail;
+	p = mmap(NULL, BM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	luo_pattern_fill(p, BM_SIZE, 0, seed);
+	munmap(p, BM_SIZE);
+	return m;
+fail:
+	close(m);
+	return -errno;
 }
 
 /* Write every BM_STRIDE-th page of the 1 GiB memfd. */
@@ -234,6 +284,9 @@ static inline enum luo_result bm_stage1(enum bench_memfd_kind k)
 		ASSERT_OK(m);
 		ASSERT_OK(ftruncate(m, BM_SIZE));
 		ASSERT_OK(bm_fill_sparse(m, seed));
+	} else if (k == BENCH_HUGETLB) {
+		m = bm_hugetlb_new(seed);
+		ASSERT_OK(m);
 	} else {
 		m = luo_memfd_new("bench", BM_SIZE, seed);
 		ASSERT_OK(m);
@@ -347,7 +400,9 @@ static inline enum luo_result bm_stage2(enum bench_memfd_kind k)
 	 * ends when the last byte is back: every page written before the
 	 * update in the page cache again, whoever fills it and when.
 	 */
-	ASSERT_TRUE(!bm_wait_filled(m, BM_SIZE, k == BENCH_SPARSE ?
+	ASSERT_TRUE(k == BENCH_HUGETLB ?
+		    !bm_wait_blocks(m, BM_SIZE, &passes, &check_ms) :
+		    !bm_wait_filled(m, BM_SIZE, k == BENCH_SPARSE ?
 				    BM_STRIDE : 1, &passes, &check_ms),
 		    "the file is not back in the page cache within 60 s");
 	tsc_filled = __rdtsc();

@@ -6,7 +6,7 @@
  * and the hugetlb pool's counters against the previous kernel's.
  *
  * Both kernels boot with "hugepages=" (the command line is kept across the
- * kexec), so each has a pool of its own: the handed-over pages take the
+ * kexec), and HVO where they have it, so each has a pool of its own: the handed-over pages take the
  * place of free pages of the new kernel's pool, and the counters after
  * RETRIEVE_FD are those before the kexec.
  */
@@ -22,7 +22,13 @@
 #include "luo_test.h"
 
 #define MH_POOL		600		/* hugepages= of both kernels */
-#define MH_CMDLINE	"kho=on liveupdate=on hugepages=600"
+/*
+ * HVO on where the kernel has it (the distribution-like one): the old
+ * kernel preserves pages whose tail struct pages are freed, the new one
+ * frees them again as the pages join its pool.
+ */
+#define MH_CMDLINE	"kho=on liveupdate=on hugepages=600 hugetlb_free_vmemmap=on"
+#define MH_HVO		"/proc/sys/vm/hugetlb_optimize_vmemmap"
 #define MH_HPAGE	(2UL << 20)
 #define MH_SIZE		(1UL << 30)
 #define MH_NR		(MH_SIZE / MH_HPAGE)
@@ -111,6 +117,7 @@ static inline enum luo_result mh_stage1(bool sparse)
 	static uint64_t pfns[MH_NR];
 	uint64_t seed = luo_seed(), sum;
 	struct mh_pool pool;
+	char hvo[4] = "";
 	int luo, s, m, r;
 	size_t i;
 	char *p;
@@ -118,6 +125,9 @@ static inline enum luo_result mh_stage1(bool sparse)
 	pool = mh_pool();
 	ASSERT_TRUE(pool.total == MH_POOL && pool.free == MH_POOL,
 		    "boot pool %lld, %lld free", pool.total, pool.free);
+	if (!access(MH_HVO, F_OK))
+		ASSERT_TRUE(luo_read_file(MH_HVO, hvo, sizeof(hvo)) > 0 &&
+			    hvo[0] == '1', "HVO is off: '%s'", hvo);
 	m = memfd_create("guest-ram", MFD_CLOEXEC | MFD_HUGETLB |
 				      MFD_ALLOW_SEALING);
 	ASSERT_OK(m);
