@@ -807,6 +807,50 @@ int kho_fill_kimage(struct kimage *image)
 /* ---- Early boot ------------------------------------------------------- */
 
 /*
+ * Is the structure block of @fdt (whose header and bounds were checked)
+ * well formed to its end: every tag, node name and property name within
+ * the blob, nodes balanced? A lookup in a damaged block fails as if the
+ * node were absent, and a subtree past the damage (LUO's sessions) would
+ * be lost without a word: such a handover is refused instead.
+ */
+static bool __init kho_fdt_sound(const void *fdt)
+{
+	int offset = 0, next, depth = 0, len;
+	const struct fdt_property *prop;
+	u32 tag;
+
+	for (;;) {
+		tag = fdt_next_tag(fdt, offset, &next);
+		if (next < 0)
+			return false;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			if (!fdt_get_name(fdt, offset, &len))
+				return false;
+			depth++;
+			break;
+		case FDT_END_NODE:
+			if (--depth < 0)
+				return false;
+			break;
+		case FDT_PROP:
+			prop = fdt_get_property_by_offset(fdt, offset, &len);
+			if (!prop || !fdt_get_string(fdt, fdt32_to_cpu(prop->nameoff),
+						     &len))
+				return false;
+			break;
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return !depth;
+		default:
+			return false;
+		}
+		offset = next;
+	}
+}
+
+/*
  * kho_populate - accept the handover of the previous kernel.
  *
  * Called by the architecture once memblock knows the memory map and before
@@ -839,6 +883,11 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	fdt = early_memremap(fdt_phys, fdt_len);
 	if (!fdt || fdt_check_header(fdt) || fdt_totalsize(fdt) > fdt_len) {
 		pr_warn("handover FDT at %pa has a bad header, refusing it: cold boot\n",
+			&fdt_phys);
+		goto out;
+	}
+	if (!kho_fdt_sound(fdt)) {
+		pr_warn("handover FDT at %pa is damaged, refusing it: cold boot\n",
 			&fdt_phys);
 		goto out;
 	}

@@ -8,11 +8,12 @@
  * describing both (with checksums). At the next boot a late initcall
  * restores all of it, recomputes the checksums and frees it; reading the
  * file tells the outcome, and the generation counts the hops of a chain.
- * Writing "corrupt-fdt", "corrupt-tracker", "corrupt-loop", "corrupt-scratch"
- * or "corrupt-chunk-scratch" damages the outgoing handover so tests can
- * check the next kernel refuses it; "corrupt-overlap" also lists a page
- * inside one of the self-test's large folios, which the next kernel must
- * not hand out twice (that folio then fails to restore: bad=1).
+ * Writing "corrupt-fdt", "corrupt-fdt-struct", "corrupt-tracker",
+ * "corrupt-loop", "corrupt-scratch" or "corrupt-chunk-scratch" damages
+ * the outgoing handover so tests can check the next kernel refuses it;
+ * "corrupt-overlap" also lists a page inside one of the self-test's large
+ * folios, which the next kernel must not hand out twice (that folio then
+ * fails to restore: bad=1).
  * Writing "preserve-range" (after "preserve") adds an 8 MiB page range
  * recorded as one chunk of order 11, above MAX_PAGE_ORDER, as upstream
  * records naturally aligned ranges; "corrupt-zero-scratch" hands the scratch
@@ -102,9 +103,28 @@ static int kho_st_chunk_scratch(void)
 	       kho_tracker_set(kho_out_tracker(), addr + PAGE_SIZE, 0);
 }
 
+/*
+ * Replace the tag of the root FDT's last subnode by one libfdt does not
+ * know: lookups of that node and any after it fail as if it were absent.
+ */
+static int kho_st_break_struct(void *fdt)
+{
+	int node, last = -FDT_ERR_NOTFOUND;
+	fdt32_t *tag;
+
+	fdt_for_each_subnode(node, fdt, 0)
+		last = node;
+	if (last < 0)
+		return -ENOENT;
+	tag = (fdt32_t *)((char *)fdt + fdt_off_dt_struct(fdt) + last);
+	*tag = cpu_to_fdt32(0xdeadbeef);
+	return 0;
+}
+
 /**
  * kho_selftest_corrupt - damage the outgoing handover, for tests only
- * @how: "fdt" (wrong compatible), "tracker" (a table entry outside RAM),
+ * @how: "fdt" (wrong compatible), "fdt-struct" (an unknown tag where the
+ *	 root's last subnode starts), "tracker" (a table entry outside RAM),
  *	 "loop" (a table entry pointing back to the root), "scratch" (a
  *	 table entry pointing into a scratch area), "chunk-scratch" (two
  *	 pages of a scratch area listed as preserved) or "chunk-low" (a page
@@ -131,6 +151,8 @@ int kho_selftest_corrupt(const char *how)
 	if (!strcmp(how, "fdt"))
 		err = fdt_setprop_string(kho_out_fdt(), 0, "compatible", "kho-v0") ?
 		      -ENOSPC : 0;
+	else if (!strcmp(how, "fdt-struct"))
+		err = kho_st_break_struct(kho_out_fdt());
 	else if (!strcmp(how, "tracker"))
 		WRITE_ONCE(root[511], cpu_to_le64(PFN_PHYS(max_pfn) + SZ_1G));
 	else if (!strcmp(how, "loop"))
