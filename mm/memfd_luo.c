@@ -24,6 +24,10 @@
  * short of memory it fails and keeps what it did for a retry. finish()
  * releases the memory of a memfd that was never retrieved.
  *
+ * The outgoing half serves hugetlb memfds too (mm/memfd_luo_hugetlb.c):
+ * what it asks of the file system goes through struct memfd_luo_backing,
+ * shmem's hooks here, hugetlbfs's there.
+ *
  * Handover format "memfd-v2": include/linux/kho/abi/memfd.h.
  */
 #define pr_fmt(fmt) "memfd_luo: " fmt
@@ -566,8 +570,9 @@ void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  *
  * At reboot: record what may have changed since preserve. Userspace keeps
  * running until the kexec, so from here on a folio filling a hole could not
- * be handed over: shmem refuses it (-ENOSPC) until unfreeze(). Writes into
- * the recorded folios still land in memory the next kernel gets.
+ * be handed over: the file system refuses it (-ENOSPC) until unfreeze().
+ * Writes into the recorded folios still land in memory the next kernel
+ * gets.
  *
  * The folios freeze() adds are a valid preserved state in their own right
  * (as if they had been present at preserve time): unfreeze() leaves them,

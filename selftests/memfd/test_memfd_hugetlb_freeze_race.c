@@ -15,8 +15,6 @@
  * hole a hole.
  */
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -24,6 +22,7 @@
 
 #include "liveupdate.h"
 #include "luo_test.h"
+#include "freeze_race.h"
 
 #define HPAGE		(2UL << 20)
 #define NR_HOLES	200UL			/* pages 1..NR_HOLES are holes */
@@ -41,7 +40,6 @@ struct race_log {
 static char *race_map;
 static struct race_log *race_log;	/* page 0 of the memfd */
 static uint64_t race_seed;
-static volatile int race_go;
 static __thread sigjmp_buf race_jmp;
 
 static void race_sigbus(int sig)
@@ -76,27 +74,11 @@ static void *race_writer(void *arg)
 	return NULL;
 }
 
-static void race_start(void *arg)
-{
-	race_go = 1;
-}
-
-static int pin_cpu(pthread_t t, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(t, sizeof(set), &set);
-}
-
 static enum luo_result stage1(void)
 {
 	struct sigaction sa = { .sa_handler = race_sigbus };
-	pthread_t writer;
 	int luo, s, m, r;
 
-	ASSERT_TRUE(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs two CPUs");
 	ASSERT_OK(sigaction(SIGBUS, &sa, NULL));
 	race_seed = luo_seed();
 	m = memfd_create("race", MFD_CLOEXEC | MFD_HUGETLB);
@@ -113,12 +95,9 @@ static enum luo_result stage1(void)
 	r = liveupdate_preserve_fd(s, m, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 
-	ASSERT_TRUE(!pin_cpu(pthread_self(), 0), "pin to CPU 0");
-	ASSERT_TRUE(!pthread_create(&writer, NULL, race_writer, NULL),
-		    "pthread_create");
-	ASSERT_TRUE(!pin_cpu(writer, 1), "pin writer to CPU 1");
+	ASSERT_TRUE(!race_spawn(race_writer),
+		    "a writer on the second of two CPUs: %m");
 	luo_put("seed", "0x%llx", (unsigned long long)race_seed);
-	luo_kexec_hook(race_start, NULL);
 	luo_kexec(NULL);
 	return LUO_FAIL;
 }

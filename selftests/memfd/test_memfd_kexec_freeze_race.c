@@ -13,13 +13,12 @@
  * hole can refuse) and left its hole a hole.
  */
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "liveupdate.h"
 #include "luo_test.h"
+#include "freeze_race.h"
 
 #define PG		4096UL
 #define NR		8192UL			/* fallocated pages, and holes */
@@ -40,7 +39,6 @@ _Static_assert(sizeof(struct race_log) <= LOG_PAGES * PG, "log too big");
 static struct race_log *race_log;
 static int race_fd;
 static uint64_t race_seed;
-static volatile int race_go;
 
 static int32_t race_write(uint64_t page)
 {
@@ -65,27 +63,10 @@ static void *race_writer(void *arg)
 	return NULL;
 }
 
-static void race_start(void *arg)
-{
-	race_go = 1;
-}
-
-static int pin_cpu(pthread_t t, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(t, sizeof(set), &set);
-}
-
 static enum luo_result stage1(void)
 {
-	pthread_t writer;
 	int luo, s, r;
 
-	/* The runner gives every VM two CPUs: fewer is a broken setup. */
-	ASSERT_TRUE(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs two CPUs");
 	race_seed = luo_seed();
 	ASSERT_OK(luo_write_file(LUO_THP_SHMEM, "never"));
 	race_fd = memfd_create("race", MFD_CLOEXEC);
@@ -104,12 +85,9 @@ static enum luo_result stage1(void)
 	r = liveupdate_preserve_fd(s, race_fd, 1);
 	ASSERT_TRUE(!r, "preserve: %s", strerror(-r));
 
-	ASSERT_TRUE(!pin_cpu(pthread_self(), 0), "pin to CPU 0");
-	ASSERT_TRUE(!pthread_create(&writer, NULL, race_writer, NULL),
-		    "pthread_create");
-	ASSERT_TRUE(!pin_cpu(writer, 1), "pin writer to CPU 1");
+	ASSERT_TRUE(!race_spawn(race_writer),
+		    "a writer on the second of two CPUs: %m");
 	luo_put("seed", "0x%llx", (unsigned long long)race_seed);
-	luo_kexec_hook(race_start, NULL);
 	/* The session and memfd fds stay open in this process. */
 	luo_kexec(NULL);
 	return LUO_FAIL;

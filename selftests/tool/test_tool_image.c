@@ -12,7 +12,8 @@
 LUO_TEST(tool_image, .desc = "bzImage reader: synthetic and real images")
 {
 	static const char *const formats[] = {
-		" kho-v4", " luo-v5", " memfd-v2", " luo-bpf-v1",
+		" kho-v4", " luo-v5", " memfd-v2", " memfd-hugetlb-v1",
+		" luo-bpf-v1",
 		" guest_memfd_luo_private_v1", " guest_memfd_luo_v1",
 		" kvm_vm_luo_attrs_v1", " kvm_vm_luo_v1",
 	};
@@ -22,8 +23,9 @@ LUO_TEST(tool_image, .desc = "bzImage reader: synthetic and real images")
 	tool_run(&o, "/bin/luo-image-test /boot/bzImage");
 	ASSERT_TRUE(!o.status && strstr(o.out, " 0 failed"),
 		    "unit test: %d\n%s%s", o.status, o.out, o.err);
-	ASSERT_TRUE(strstr(o.out, "INFO real bzImage: 8 advertised format(s)"),
-		    "our image advertises kho-v4, luo-v5, memfd-v2, luo-bpf-v1, "
+	ASSERT_TRUE(strstr(o.out, "INFO real bzImage: 9 advertised format(s)"),
+		    "our image advertises kho-v4, luo-v5, memfd-v2, "
+		    "memfd-hugetlb-v1, luo-bpf-v1, "
 		    "guest_memfd_luo_private_v1, guest_memfd_luo_v1, "
 		    "kvm_vm_luo_attrs_v1, kvm_vm_luo_v1:\n%s", o.out);
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
