@@ -18,8 +18,10 @@
  * pool has grown. Only malformed data frees memory at once; finish()
  * frees a memfd that was never retrieved (to the page allocator).
  *
- * 2 MiB pages only for now: a 1 GiB page is above the largest order KHO
- * restores as a folio, and such a memfd is refused at PRESERVE_FD.
+ * 2 MiB and 1 GiB pages. A 1 GiB page is above the buddy allocator's
+ * largest block: KHO gives it back as one compound folio all the same
+ * (kho_restore_gigantic_folio()), and it can take the place only of a
+ * free pool page, as the pool of 1 GiB pages has no surplus pages.
  *
  * Handover format "memfd-hugetlb-v1": include/linux/kho/abi/memfd_hugetlb.h.
  */
@@ -150,11 +152,6 @@ static int memfd_hugetlb_preserve(struct liveupdate_file_op_args *args)
 	struct memfd_hugetlb_luo_desc *desc;
 	int err;
 
-	if (huge_page_order(h) > MAX_PAGE_ORDER) {
-		pr_warn("session '%s' token %llu: %lu KiB pages are not carried yet, refused\n",
-			args->session, args->token, huge_page_size(h) / SZ_1K);
-		return -EOPNOTSUPP;
-	}
 	err = memfd_luo_preserve_backed(args, &hugetlb_luo_backing,
 					sizeof(*desc));
 	if (err)
@@ -234,7 +231,8 @@ static int memfd_hugetlb_check_desc(struct memfd_hugetlb_in *in)
 	    !kho_folios_fits(&m->folios, nr))
 		return -EINVAL;
 	h = size_to_hstate(1UL << shift);
-	if (!h || huge_page_order(h) > MAX_PAGE_ORDER) {
+	/* Gigantic pages it could never free are no pool to give them. */
+	if (!h || (hstate_is_gigantic(h) && !gigantic_page_runtime_supported())) {
 		pr_warn("this kernel has no pool of %lu KiB pages it can give the file (hugepagesz=): kept until FINISH\n",
 			(1UL << shift) / SZ_1K);
 		return -EOPNOTSUPP;
@@ -312,7 +310,8 @@ static struct folio *memfd_hugetlb_claim(const struct kho_folio_rec *r,
 	u64 index = le64_to_cpu(r->index);
 	struct folio *folio;
 
-	folio = kho_restore_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
+	/* A 1 GiB page is above MAX_PAGE_ORDER. */
+	folio = kho_restore_gigantic_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
 	if (!folio)
 		return NULL;
 	if ((kho_folio_rec_flags(r) & ~MEMFD_LUO_FOLIO_FLAGS) ||

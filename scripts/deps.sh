@@ -13,7 +13,7 @@ PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
 zstd lz4 xz-utils qemu-system-x86 busybox-static clang llvm lld libfdt-dev rsync
 libbpf-dev bpftool linux-source-6.12 python3 libzstd-dev zlib1g-dev liblzma-dev
 liblz4-dev libbz2-dev liblzo2-dev
-device-tree-compiler mmdebstrap dpkg-dev debhelper e2fsprogs"
+device-tree-compiler mmdebstrap dpkg-dev debhelper kmod e2fsprogs"
 PINNED="linux-source-6.12 libbpf-dev libbpf1 bpftool"
 LIST=/etc/apt/sources.list.d/luo-bpf-backports.sources
 PREF=/etc/apt/preferences.d/luo-bpf-backports

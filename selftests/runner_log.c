@@ -21,7 +21,7 @@ static unsigned long long kmsg_seq;	/* next /dev/kmsg record to report */
  */
 static const char *const our_prefixes[] = {
 	"KHO: ", "KHO selftest: ", "liveupdate: ", "liveupdate test: ",
-	"memfd_luo: ", "kvm_luo: ", "guest_memfd_luo: ",
+	"memfd_luo: ", "memfd_luo_hugetlb: ", "kvm_luo: ", "guest_memfd_luo: ",
 	"Spurious LAPIC timer interrupt",
 };
 

@@ -48,6 +48,7 @@ bool is_kho_boot(void);
 int kho_preserve_folio(struct folio *folio);
 void kho_unpreserve_folio(struct folio *folio);
 struct folio *kho_restore_folio(phys_addr_t phys);
+struct folio *kho_restore_gigantic_folio(phys_addr_t phys);
 
 int kho_preserve_pages(struct page *page, unsigned long nr_pages);
 void kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
@@ -113,6 +114,11 @@ static inline int kho_preserve_folio(struct folio *folio)
 static inline void kho_unpreserve_folio(struct folio *folio) { }
 
 static inline struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	return NULL;
+}
+
+static inline struct folio *kho_restore_gigantic_folio(phys_addr_t phys)
 {
 	return NULL;
 }

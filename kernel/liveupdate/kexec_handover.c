@@ -257,7 +257,8 @@ int kho_check_preservable(phys_addr_t phys, phys_addr_t size)
  * kho_preserve_folio - preserve a folio across kexec
  * @folio: the folio; the caller keeps it allocated and unchanged in size
  *
- * The next kernel gets it back, at the same order, with kho_restore_folio().
+ * The next kernel gets it back, at the same order, with kho_restore_folio()
+ * (kho_restore_gigantic_folio() above MAX_PAGE_ORDER).
  * The folio must not be movable into a scratch area: pin it long-term or
  * allocate it unmovable.
  *
@@ -451,15 +452,19 @@ static void kho_adopt(struct page *page, unsigned int order, bool folio)
 	atomic_long_add(nr, &kho_in.restored_pages);
 }
 
-/**
- * kho_restore_folio - get back a folio preserved by the previous kernel
- * @phys: its physical address
- *
- * Return: the folio, with its original order and one reference, or NULL
- * (with a log line) if nothing was preserved there or it was restored
- * already; never a page that is in use elsewhere.
+/*
+ * A chunk above MAX_PAGE_ORDER becomes one compound page only where the
+ * memory map is one array (prep_compound_page() walks it as such) and
+ * the chunk lies in one zone (the buddy allocator frees it there).
  */
-struct folio *kho_restore_folio(phys_addr_t phys)
+static bool kho_gigantic_ok(struct page *page, unsigned int order)
+{
+	return IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) &&
+	       page_zone(page) == page_zone(nth_page(page, (1UL << order) - 1));
+}
+
+static struct folio *kho_restore_folio_upto(phys_addr_t phys,
+					    unsigned int max_order)
 {
 	struct page *page = kho_phys_page(phys);
 	int order;
@@ -470,7 +475,8 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	 * kho_restore_pages() only, and stay preserved for it.
 	 */
 	order = page ? kho_marked_order(page) : -ENOENT;
-	if (order > MAX_PAGE_ORDER) {
+	if (order > (int)max_order ||
+	    (order > MAX_PAGE_ORDER && !kho_gigantic_ok(page, order))) {
 		pr_warn("preserved chunk at %pa is order %d, too large for a folio\n",
 			&phys, order);
 		return NULL;
@@ -485,7 +491,41 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	kho_adopt(page, order, true);
 	return page_folio(page);
 }
+
+/**
+ * kho_restore_folio - get back a folio preserved by the previous kernel
+ * @phys: its physical address
+ *
+ * Return: the folio, with its original order and one reference, or NULL
+ * (with a log line) if nothing was preserved there, it was restored
+ * already, or it is larger than MAX_PAGE_ORDER; never a page that is in
+ * use elsewhere.
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	return kho_restore_folio_upto(phys, MAX_PAGE_ORDER);
+}
 EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_restore_gigantic_folio - get back a folio that may be larger than
+ *	the buddy allocator's largest block
+ * @phys: its physical address
+ *
+ * As kho_restore_folio(), up to PUD_ORDER: a 1 GiB hugetlb page is one
+ * compound folio again. For callers that hand such a folio to hugetlb or
+ * free it with folio_put(), which frees it a pageblock at a time; a
+ * kernel without a contiguous memory map (SPARSEMEM_VMEMMAP) gets back
+ * only folios up to MAX_PAGE_ORDER.
+ *
+ * Return: the folio, with one reference, or NULL (with a log line).
+ */
+struct folio *kho_restore_gigantic_folio(phys_addr_t phys)
+{
+	return kho_restore_folio_upto(phys, max_t(unsigned int, PUD_ORDER,
+						  MAX_PAGE_ORDER));
+}
+EXPORT_SYMBOL_GPL(kho_restore_gigantic_folio);
 
 /**
  * kho_restore_copy - copy a preserved record out and release its folio
@@ -1204,7 +1244,11 @@ static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
  * node has nothing to boot from and gets none.
  *
  * kho_allocated(): what memblock allocated below @limit, on @nid or
- * anywhere (NUMA_NO_NODE).
+ * anywhere (NUMA_NO_NODE). Memory whose struct pages its owner
+ * initializes (MEMBLOCK_RSRV_NOINIT: hugetlb's boot-time 1 GiB pages) is
+ * not boot memory the next kernel needs again: counted, hugepagesz=1G
+ * hugepages=N asked for twice N GiB of scratch per node, and past the
+ * RAM there was KHO was off.
  */
 static phys_addr_t __init kho_allocated(int nid, phys_addr_t limit)
 {
@@ -1212,7 +1256,8 @@ static phys_addr_t __init kho_allocated(int nid, phys_addr_t limit)
 	phys_addr_t sum = 0;
 
 	for_each_reserved_mem_region(r) {
-		if (!(r->flags & MEMBLOCK_RSRV_KERN) || r->base >= limit)
+		if (!(r->flags & MEMBLOCK_RSRV_KERN) ||
+		    (r->flags & MEMBLOCK_RSRV_NOINIT) || r->base >= limit)
 			continue;
 		if (nid != NUMA_NO_NODE &&
 		    early_pfn_to_nid(PHYS_PFN(r->base)) != nid)

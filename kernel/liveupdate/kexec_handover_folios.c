@@ -21,7 +21,8 @@ static void kho_folios_put_rec(const void *rec, void *arg)
 	const struct kho_folio_rec *r = rec;
 	struct folio *folio;
 
-	folio = kho_restore_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
+	/* Whatever its order: folio_put() frees a gigantic one too. */
+	folio = kho_restore_gigantic_folio(PFN_PHYS(kho_folio_rec_pfn(r)));
 	if (folio)
 		folio_put(folio);
 	cond_resched();

@@ -8,7 +8,8 @@
 #include "memfd_hugetlb.h"
 
 LUO_TEST(memfd_hugetlb_pool, .stages = 2, .mem = "4G", .cmdline = MH_CMDLINE,
-	 .desc = "two-stage: hugetlb pool too small: ENOMEM, kept; retry as surplus")
+	 .desc = "two-stage: hugetlb pool too small: ENOMEM, kept; retry as surplus",
+	 .expect_log = LUO_LOG("memfd_luo_hugetlb: the pool of 2048 KiB pages has no room for 512 more (nr_hugepages, nr_overcommit_hugepages): file kept, retry"))
 {
 	static uint64_t pfns[MH_NR];
 	struct mh_pool pool;
