@@ -39,6 +39,13 @@
 # LUO_MEM_MIN raises every test's to at least that much (make test-kasan:
 # KASAN's shadow grows the KHO scratch areas past what 2 GiB holds).
 #
+# QEMU dying of a signal of its own (SIGSEGV, SIGBUS, SIGABRT, SIGILL,
+# SIGFPE; not our timeout's kill) is an emulator crash, not the test's
+# verdict: that test is booted once more, says so in a "# " line, and its
+# crashed log is kept as DIR/<test>.log.crash. A second crash fails it;
+# so does a crash after the guest reported a failure or a kernel bug. The
+# summary counts the reruns.
+#
 # LUO_JOBS tests boot at a time (default 2: a TCG guest keeps about one
 # host core busy; the tests share nothing on the host but the CPUs).
 # Results are still printed in order. Benchmarks and --verbose run one at
@@ -298,6 +305,25 @@ tidy_log() {
 		mv "$log.tmp" "$log"
 }
 
+# QEMU died of a signal of its own (see the top), in a run whose log shows
+# no failure of the test or the kernel: print why, and return 0.
+emulator_crashed() {
+	local sig
+
+	[ $timed_out -eq 0 ] || return 1
+	case $qrc in
+	132) sig=SIGILL ;;
+	134) sig=SIGABRT ;;
+	135) sig=SIGBUS ;;
+	136) sig=SIGFPE ;;
+	139) sig=SIGSEGV ;;
+	*) return 1 ;;
+	esac
+	grep -aq "^luo-result: $name fail" "$log" && return 1
+	without_alloc_dumps "$log" | grep -aEq "$bad_re" && return 1
+	echo "$sig"
+}
+
 # Why the test failed, from its log and the QEMU run: reason (empty if it
 # did not); result and logcheck for the report.
 judge() {
@@ -355,7 +381,7 @@ report() {
 run_one() {
 	local i=$1 line name stages mem kind boot extra machine desc
 	local run_kernel run_initrd label first log start qpid tailpid
-	local kexecs timed_out qrc secs reason logcheck result
+	local kexecs timed_out qrc secs reason logcheck result attempt crash
 	local root= stamp=$bench
 
 	line=${selected[i - 1]}
@@ -370,15 +396,23 @@ run_one() {
 	log=$logs/$name$label.log
 	rm -f "$log"
 	: >"$log"
-	start=$(date +%s.%N)
-	if [ $verbose -eq 1 ]; then
-		tail -f "$log" & tailpid=$!
-	fi
-	start_qemu
-	watch_qemu
-	[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	tidy_log
+	for attempt in 1 2; do
+		start=$(date +%s.%N)
+		if [ $verbose -eq 1 ]; then
+			tail -f "$log" & tailpid=$!
+		fi
+		start_qemu
+		watch_qemu
+		[ $verbose -eq 1 ] && { sleep 0.2; kill $tailpid 2>/dev/null; }
+		secs=$(echo "$(date +%s.%N) - $start" | bc)
+		tidy_log
+		[ $attempt -eq 1 ] && crash=$(emulator_crashed) || break
+		echo "# QEMU died of $crash (rc $qrc), an emulator crash: booting the test once more; that run's log: $log.crash"
+		mv "$log" "$log.crash"
+		mv "$log.qemu" "$log.crash.qemu"
+		touch "$logs/.rerun.$i"
+		: >"$log"
+	done
 	judge
 	report
 }
@@ -396,14 +430,16 @@ flush_done() {
 		skip) skip=$((skip + 1)) ;;
 		*) fail=$((fail + 1)) ;;
 		esac
-		rm -f "$logs/.out.$printed" "$logs/.verdict.$printed"
+		[ -e "$logs/.rerun.$printed" ] && reruns=$((reruns + 1))
+		rm -f "$logs/.out.$printed" "$logs/.verdict.$printed" \
+			"$logs/.rerun.$printed"
 	done
 }
 
 echo "KTAP version 1"
 echo "1..${#selected[@]}"
-pass=0 fail=0 skip=0 printed=0 running=0 total=${#selected[@]}
-rm -f "$logs"/.out.* "$logs"/.verdict.*
+pass=0 fail=0 skip=0 reruns=0 printed=0 running=0 total=${#selected[@]}
+rm -f "$logs"/.out.* "$logs"/.verdict.* "$logs"/.rerun.*
 for ((i = 1; i <= total; i++)); do
 	if [ $running -ge $jobs ]; then
 		wait -n
@@ -431,6 +467,7 @@ flush_done
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 summary="$pass passed, $fail failed"
 [ $skip -gt 0 ] && summary="$summary, $skip skipped"
+[ $reruns -gt 0 ] && summary="$summary ($reruns booted twice after a QEMU crash)"
 echo "$summary"
 # Every selected test has exactly one verdict, or the run fails.
 if [ $((pass + fail + skip)) -ne $total ]; then
