@@ -14,6 +14,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/luo_bpf_fdt.h>
 #include <linux/kho/abi/memfd.h>
+#include <linux/kho/abi/memfd_hugetlb.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
@@ -49,9 +50,10 @@ static bool luo_test_random_damage(const char *how)
  * @how: "compatible" (another format name), "loop" (the session block
  *	 chain points back to its first block), "session" (the second
  *	 session, or the only one, claims one file more than it has),
- *	 "memfd-dup" (in the folio array of the first memfd, see "memfd"
- *	 below, entry 2 takes the index of entry 10: two folios for one
- *	 index, the second met right after its predecessor), "memfd-index"
+ *	 "memfd-dup" (in the folio array of the first memfd or hugetlb
+ *	 memfd, see "memfd" below, entry 2 takes the index of entry 10: two
+ *	 folios for one index, the second met right after its predecessor),
+ *	 "memfd-index"
  *	 (there, entry 10 names an index past the file's end), "bpf-node",
  *	 "bpf-dup" or "bpf-compat" (a malformed file node, two nodes of one
  *	 file, a handler node's compatible changed: see luo_test_damage_bpf());
@@ -138,7 +140,10 @@ static void luo_test_damage_block(struct luo_ser_block *blk, size_t size,
 		blk->count = cpu_to_le64(count + 1 + luo_test_next() % 1000);
 }
 
-/* The first session's first file, if it is a memfd: its descriptor. */
+/*
+ * The first session's first file, if it is a memfd: its descriptor. A
+ * hugetlb memfd's descriptor begins with a memfd's.
+ */
 static struct memfd_luo_desc *luo_test_first_memfd(u64 sessions_pa)
 {
 	struct luo_ser_session *ses;
@@ -154,8 +159,10 @@ static struct memfd_luo_desc *luo_test_first_memfd(u64 sessions_pa)
 	blk = phys_to_virt(le64_to_cpu(ses->files_pa));
 	file = (void *)blk->entries;
 	if (!le64_to_cpu(blk->count) || !file->data ||
-	    strncmp(file->compatible, MEMFD_LUO_COMPATIBLE,
-		    sizeof(file->compatible)))
+	    (strncmp(file->compatible, MEMFD_LUO_COMPATIBLE,
+		     sizeof(file->compatible)) &&
+	     strncmp(file->compatible, MEMFD_HUGETLB_LUO_COMPATIBLE,
+		     sizeof(file->compatible))))
 		return NULL;
 	return phys_to_virt(le64_to_cpu(file->data));
 }
