@@ -281,7 +281,10 @@ KASAN_TESTS ?= luo_fuzz_handover luo_fuzz_handover_trunc bpf_fuzz_handover luo_f
 	memfd_kexec_filled memfd_thp_hole_write memfd_reopen_finish memfd_access_stress \
 	memfd_kexec_sparse memfd_kexec_late_writes memfd_seals_kexec memfd_kexec_bad_index \
 	kvm_gmem_kexec kvm_gmem_unretrieved kvm_gmem_shared_kexec kvm_two_vms_kexec \
-	luo_kexec_sessions luo_kexec_finish luo_kexec_unretrieved
+	luo_kexec_sessions luo_kexec_finish luo_kexec_unretrieved \
+	memfd_hugetlb_kexec memfd_hugetlb_1g_kexec memfd_hugetlb_pool memfd_hugetlb_unretrieved \
+	memfd_hugetlb_sparse memfd_hugetlb_dup_index memfd_hugetlb_bad_index \
+	memfd_hugetlb_freeze_race bpf_hugetlb
 
 kasan-initramfs: tools kasan-kernel
 	@scripts/mkinitramfs.sh $(BUILD) $(KASAN_BZ) $(KASAN_INITRAMFS)

@@ -116,14 +116,8 @@ static enum luo_result stage1(void)
 	luo_put("seed", "0x%llx", (unsigned long long)seed);
 	luo_put("pfn", "0x%llx", (unsigned long long)pfn);
 
-	ASSERT_TRUE(luo_agent_hold() > 0, "agent: %m");
 	munmap(p, G1_SIZE);
-	close(m);
-	close(u);
-	close(s);
-	close(luo);
-	luo_kexec(NULL);
-	return LUO_FAIL;
+	return luo_handover();
 }
 
 static enum luo_result stage2(void)
