@@ -10,13 +10,15 @@
  * and KHO's scratch first) and preserved at its order.
  *
  * Incoming kernel: RETRIEVE_FD claims every huge page from KHO, makes room
- * for them in this kernel's hugetlb pool (hugetlb_luo_adopt_room(): each
- * takes the place of a free pool page, so the pool keeps its size; or a
- * surplus page within nr_overcommit_hugepages), and puts them into a new
- * hugetlb memfd's page cache before it returns. A pool without room fails
- * the retrieve with -ENOMEM and keeps everything, for a retry once the
- * pool has grown. Only malformed data frees memory at once; finish()
- * frees a memfd that was never retrieved (to the page allocator).
+ * for them in this kernel's hugetlb pool (hugetlb_luo_adopt_room(): first
+ * into what the boot-time pool could not allocate, then each in place of
+ * a free pool page, so the pool keeps its size, or as a surplus page
+ * within nr_overcommit_hugepages), and puts them into a new hugetlb
+ * memfd's page cache before it returns. A pool without room fails the
+ * retrieve with -ENOMEM and keeps everything, for a retry once the pool
+ * has grown. Only malformed data frees memory at once; finish() gives the
+ * pages of a memfd that was never retrieved to what the boot-time pool
+ * lacks, or else to the page allocator.
  *
  * 2 MiB and 1 GiB pages. A 1 GiB page is above the buddy allocator's
  * largest block: KHO gives it back as one compound folio all the same
@@ -337,11 +339,11 @@ static int memfd_hugetlb_in_claim_folios(struct memfd_hugetlb_in *in)
 static int memfd_hugetlb_in_adopt(struct memfd_hugetlb_in *in)
 {
 	struct kho_folios_in *fi = &in->folios;
-	bool surplus;
+	long nr_surplus;
 	u64 i;
 	int err;
 
-	err = hugetlb_luo_adopt_room(in->h, fi->nr, &surplus);
+	err = hugetlb_luo_adopt_room(in->h, fi->nr, &nr_surplus);
 	if (err) {
 		pr_warn("the pool of %lu KiB pages has no room for %llu more (nr_hugepages, nr_overcommit_hugepages): file kept, retry\n",
 			huge_page_size(in->h) / SZ_1K, fi->nr);
@@ -350,7 +352,7 @@ static int memfd_hugetlb_in_adopt(struct memfd_hugetlb_in *in)
 	for (i = 0; i < fi->nr; i++) {
 		struct folio *folio = kho_folios_folio(fi, i);
 
-		hugetlb_luo_adopt_folio(in->h, folio, surplus);
+		hugetlb_luo_adopt_folio(in->h, folio, i >= fi->nr - nr_surplus);
 		/* freeze() made every page uptodate before recording it. */
 		__folio_mark_uptodate(folio);
 	}
@@ -470,6 +472,41 @@ static int memfd_hugetlb_retrieve(struct liveupdate_file_op_args *args)
 	return err;
 }
 
+/*
+ * FINISH of a memfd never retrieved, @in as the tries left it: its pages
+ * go back to the pool if the boot-time pool could not allocate as many
+ * (they were what took the place), as free pool pages; else, with any
+ * malformed part, to the page allocator.
+ */
+static void memfd_hugetlb_in_finish(struct memfd_hugetlb_in *in)
+{
+	struct kho_folios_in *fi = &in->folios;
+	int err;
+	u64 i;
+
+	if (!in->h) {
+		err = memfd_hugetlb_in_read(in);
+		if (err == -EINVAL)
+			pr_warn("hugetlb memfd at %#llx: malformed descriptor, what it names is freed\n",
+				in->phys);
+		if (err)
+			goto out;
+	}
+	if (!fi->pages && memfd_hugetlb_in_claim_array(in))
+		goto out;
+	if (!fi->claimed && memfd_hugetlb_in_claim_folios(in))
+		goto out;
+	if (!in->adopted && !hugetlb_luo_adopt_room(in->h, fi->nr, NULL)) {
+		for (i = 0; i < fi->nr; i++)
+			hugetlb_luo_adopt_folio(in->h, kho_folios_folio(fi, i),
+						false);
+		in->adopted = true;
+	}
+out:
+	/* Puts each page: adopted ones into the pool's free list. */
+	memfd_hugetlb_in_free(in);
+}
+
 static void memfd_hugetlb_finish(struct liveupdate_file_op_args *args)
 {
 	struct memfd_hugetlb_in *in = args->private_data;
@@ -477,10 +514,16 @@ static void memfd_hugetlb_finish(struct liveupdate_file_op_args *args)
 
 	if (args->retrieved)
 		return;
+	if (!in && PAGE_ALIGNED(args->serialized_data)) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (in)
+			in->phys = args->serialized_data;
+	}
 	if (in) {
-		memfd_hugetlb_in_free(in);
+		memfd_hugetlb_in_finish(in);
 		return;
 	}
+	/* No memory for @in: every page to the page allocator. */
 	if (kho_restore_copy(args->serialized_data, &desc, sizeof(desc))) {
 		pr_warn("session '%s' token %llu: descriptor at %#llx cannot be read: malformed handover, nothing freed\n",
 			args->session, args->token, args->serialized_data);

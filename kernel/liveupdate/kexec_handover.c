@@ -470,9 +470,9 @@ static struct folio *kho_restore_folio_upto(phys_addr_t phys,
 	int order;
 
 	/*
-	 * Upstream records page ranges in chunks above MAX_PAGE_ORDER, which
-	 * the buddy allocator could not free as one folio: those are for
-	 * kho_restore_pages() only, and stay preserved for it.
+	 * Upstream records page ranges in chunks above MAX_PAGE_ORDER too:
+	 * a caller that cannot hold such a folio (@max_order MAX_PAGE_ORDER)
+	 * leaves them preserved, for kho_restore_pages().
 	 */
 	order = page ? kho_marked_order(page) : -ENOENT;
 	if (order > (int)max_order ||
@@ -1246,9 +1246,9 @@ static phys_addr_t __init kho_scaled(phys_addr_t bytes, phys_addr_t fixed)
  * kho_allocated(): what memblock allocated below @limit, on @nid or
  * anywhere (NUMA_NO_NODE). Memory whose struct pages its owner
  * initializes (MEMBLOCK_RSRV_NOINIT: hugetlb's boot-time 1 GiB pages) is
- * not boot memory the next kernel needs again: counted, hugepagesz=1G
- * hugepages=N asked for twice N GiB of scratch per node, and past the
- * RAM there was KHO was off.
+ * not boot memory the next kernel needs again. Counted, it made
+ * hugepagesz=1G hugepages=N ask for 2N GiB in each scratch area, more
+ * than the machine had, and KHO turned itself off.
  */
 static phys_addr_t __init kho_allocated(int nid, phys_addr_t limit)
 {

@@ -47,24 +47,22 @@ static bool luo_test_random_damage(const char *how)
 
 /**
  * luo_test_set_damage - damage the handover written at the next reboot
- * @how: "compatible" (another format name), "loop" (the session block
- *	 chain points back to its first block), "session" (the second
- *	 session, or the only one, claims one file more than it has),
- *	 "memfd-dup" (in the folio array of the first memfd or hugetlb
- *	 memfd, see "memfd" below, entry 2 takes the index of entry 10: two
- *	 folios for one index, the second met right after its predecessor),
- *	 "memfd-index"
- *	 (there, entry 10 names an index past the file's end), "bpf-node",
- *	 "bpf-dup" or "bpf-compat" (a malformed file node, two nodes of one
- *	 file, a handler node's compatible changed: see luo_test_damage_bpf());
- *	 or
- *	 random damage, "flip-<part>:<seed>" (one to four bit flips) or
- *	 "trunc-<part>:<seed>" (zeroes from a random offset on, and for a
- *	 block a random entry count), where <part> is "header" (LUO's),
- *	 "sessions" (the first session block), "files" (the first session's
- *	 first file block), "memfd" (the first memfd descriptor there), "fdt"
- *	 (KHO's root FDT), "tracker" (KHO's root table) or "bpf" (the
- *	 "luo-bpf" tree of BPF handlers' state)
+ * @how: "compatible" (another format name), "loop" (the session block chain
+ *	 points back to its first block), "session" (the second session, or the
+ *	 only one, claims one file more than it has), "memfd-dup" (in the folio
+ *	 array of the first memfd or hugetlb memfd, see "memfd" below, entry 2
+ *	 takes the index of entry 10: two folios for one index, the second met
+ *	 right after its predecessor), "memfd-index" (there, entry 10 names an
+ *	 index past the file's end), "bpf-node", "bpf-dup" or "bpf-compat" (a
+ *	 malformed file node, two nodes of one file, a handler node's
+ *	 compatible changed: see luo_test_damage_bpf()); or random damage,
+ *	 "flip-<part>:<seed>" (one to four bit flips) or "trunc-<part>:<seed>"
+ *	 (zeroes from a random offset on, and for a block a random entry
+ *	 count), where <part> is "header" (LUO's), "sessions" (the first
+ *	 session block), "files" (the first session's first file block),
+ *	 "memfd" (the first memfd descriptor there), "fdt" (KHO's root FDT),
+ *	 "tracker" (KHO's root table) or "bpf" (the "luo-bpf" tree of BPF
+ *	 handlers' state)
  *
  * Test only. For "compatible" and "loop" the next kernel must refuse the
  * sessions with a log line, release what it read, and fail every open of

@@ -174,8 +174,7 @@ static enum luo_result stage2(void)
 }
 
 LUO_TEST(memfd_hugetlb_1g_kexec, .stages = 2, .mem = "10G",
-	 .cmdline = "kho=on liveupdate=on hugepagesz=1G hugepages=3 "
-		    "hugetlb_free_vmemmap=on",
+	 .cmdline = "kho=on liveupdate=on hugepagesz=1G hugepages=3 hugetlb_free_vmemmap=on",
 	 .desc = "two-stage: 1 GiB hugetlb pages: bytes, frame, hole, seals, pool; unretrieved freed")
 {
 	return ctx->stage == 1 ? stage1() : stage2();
