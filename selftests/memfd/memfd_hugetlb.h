@@ -14,6 +14,8 @@
 #define MEMFD_HUGETLB_H
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,6 +49,22 @@ static inline bool mh_present(size_t i, bool sparse)
 static inline long mh_nr(bool sparse)
 {
 	return sparse ? (MH_NR + 3) / 4 : MH_NR;
+}
+
+#define MH_1G_SYSFS	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB	(30U << 26)
+#endif
+
+/* A counter of the pool of 1 GiB pages ("nr_hugepages", ...), or -1. */
+static inline long long mh_1g_count(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), MH_1G_SYSFS "%s", name);
+	if (luo_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtoll(buf, NULL, 10);
 }
 
 /* The pool's counters, in pages. */

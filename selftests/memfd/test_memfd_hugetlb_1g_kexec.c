@@ -21,42 +21,20 @@
  * pages (descriptors, arrays), which may lie in any range (with 8 GiB,
  * one boot in two got only two pages).
  */
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "liveupdate.h"
-#include "luo_test.h"
+#include "memfd_hugetlb.h"
 
 #define G1_PAGE		(1UL << 30)
 #define G1_SIZE		(2 * G1_PAGE)		/* page 0 written, page 1 a hole */
 #define G1_POOL		3
 #define G1_SEALS	(F_SEAL_GROW | F_SEAL_SHRINK)
-#define G1_SYSFS	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
 #define G1_KPF_HUGE	17
-#ifndef MFD_HUGE_1GB
-#define MFD_HUGE_1GB	(30U << 26)
-#endif
-
-/* A counter of the 1 GiB pool, or -1. */
-static long long g1_count(const char *name)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), G1_SYSFS "%s", name);
-	if (luo_read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
 
 /* The pool is @total pages, @free of them free, none surplus. */
 static enum luo_result g1_pool_is(long long total, long long free,
 				  const char *when)
 {
-	long long t = g1_count("nr_hugepages"), f = g1_count("free_hugepages");
-	long long s = g1_count("surplus_hugepages");
+	long long t = mh_1g_count("nr_hugepages"), f = mh_1g_count("free_hugepages");
+	long long s = mh_1g_count("surplus_hugepages");
 
 	ASSERT_TRUE(t == total && f == free && !s,
 		    "%s: 1 GiB pool %lld, %lld free, %lld surplus; want %lld, %lld free",

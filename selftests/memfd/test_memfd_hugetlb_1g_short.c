@@ -12,41 +12,21 @@
  * gives the page of the second, never retrieved, to the pool as a free
  * page instead of to the page allocator.
  */
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include "liveupdate.h"
-#include "luo_test.h"
+#include "memfd_hugetlb.h"
 
 #define GS_PAGE		(1UL << 30)
 #define GS_ASKED	20
-#define GS_SYSFS	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
-#ifndef MFD_HUGE_1GB
-#define MFD_HUGE_1GB	(30U << 26)
-#endif
 
 struct gs_pool {
 	long long total, free, surp;
 };
 
-static long long gs_count(const char *name)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), GS_SYSFS "%s", name);
-	if (luo_read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
 static struct gs_pool gs_pool(void)
 {
 	return (struct gs_pool) {
-		.total = gs_count("nr_hugepages"),
-		.free = gs_count("free_hugepages"),
-		.surp = gs_count("surplus_hugepages"),
+		.total = mh_1g_count("nr_hugepages"),
+		.free = mh_1g_count("free_hugepages"),
+		.surp = mh_1g_count("surplus_hugepages"),
 	};
 }
 
